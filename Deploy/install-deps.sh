@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs Vivid's Debian packages, only those missing, with apt-get (through sudo when not root).
+#   Deploy/install-deps.sh build    what building and testing need (-dev headers, ffmpeg CLI, python3)
+#   Deploy/install-deps.sh runtime  what the release binary needs to run
+# The one list of packages: the Makefile, CI and (later) the Dockerfile all call this script.
+set -euo pipefail
+
+build_packages=(
+  pkg-config
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libopenblas-dev libmicrohttpd-dev
+  ffmpeg                      # the CLI that tests and benchmarks use to generate videos
+  python3 python3-numpy       # Tools/ and script checks
+)
+runtime_packages=(
+  libavformat59 libavcodec59 libavutil57 libswscale6
+  libopenblas0 libmicrohttpd12
+)
+
+case "${1:-}" in
+  build) wanted=("${build_packages[@]}") ;;
+  runtime) wanted=("${runtime_packages[@]}") ;;
+  *) echo "usage: $0 build|runtime" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${1} packages present"
+  exit 0
+fi
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

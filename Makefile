@@ -1,0 +1,26 @@
+# Vivid: build, test and benchmark. `make test` is what CI runs (.ci/run).
+SWIFT ?= swift
+BUILD_FLAGS ?=
+
+.PHONY: deps build test bench-decode clean
+
+## deps: install the Debian packages Vivid builds and tests with (only those missing)
+deps:
+	bash Deploy/install-deps.sh build
+
+## build: release build of the `vivid` binary (.build/release/vivid)
+build: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+## test: dependencies, every Swift test, then the command-line checks
+test: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+	$(SWIFT) test $(BUILD_FLAGS)
+	bash Tests/cli-checks.sh .build/debug/vivid
+
+## bench-decode: time `vivid sample` against a full ffmpeg decode (Benchmarks/decode.sh)
+bench-decode: build
+	bash Benchmarks/decode.sh .build/release/vivid
+
+clean:
+	rm -rf .build

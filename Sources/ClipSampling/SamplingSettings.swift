@@ -1,0 +1,75 @@
+/// How clips are drawn from a video and normalised: the preprocessing half of a model's configuration.
+public struct SamplingSettings: Sendable, Equatable, Codable {
+    /// Frames per clip (T of the model input).
+    public var framesPerClip: Int
+    /// Step between sampled frames, in frames of the video's average rate.
+    public var stride: Int
+    /// Clips spread over the video, and crops taken from each.
+    public var temporalViews: Int
+    public var spatialCrops: Int
+    /// Frames are scaled so that their upright short side is this many pixels, then cropped square.
+    public var shortSide: Int
+    public var cropSize: Int
+    /// Per-channel (R, G, B) mean and standard deviation on 0–1 pixel values.
+    public var mean: [Float]
+    public var std: [Float]
+
+    enum CodingKeys: String, CodingKey {
+        case framesPerClip = "frames_per_clip", stride
+        case temporalViews = "temporal_views", spatialCrops = "spatial_crops"
+        case shortSide = "short_side", cropSize = "crop_size", mean, std
+    }
+
+    /// Kinetics-style defaults: 32 frames at stride 2, 4 × 3 views, 224 pixels, ImageNet mean and std.
+    public init(
+        framesPerClip: Int = 32, stride: Int = 2, temporalViews: Int = 4, spatialCrops: Int = 3,
+        shortSide: Int = 224, cropSize: Int = 224,
+        mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
+    ) {
+        self.framesPerClip = framesPerClip
+        self.stride = stride
+        self.temporalViews = temporalViews
+        self.spatialCrops = spatialCrops
+        self.shortSide = shortSide
+        self.cropSize = cropSize
+        self.mean = mean
+        self.std = std
+    }
+
+    /// Clips (views) produced: temporal × spatial.
+    public var viewCount: Int { temporalViews * spatialCrops }
+    /// Frames of the video a clip covers.
+    public var span: Int { framesPerClip * stride }
+
+    /// Checks that the settings describe a clip that can be built.
+    public func validate() throws(SamplingError) {
+        func require(_ condition: Bool, _ message: String) throws(SamplingError) {
+            if !condition { throw .invalidSettings(message) }
+        }
+        try require(framesPerClip >= 1, "frames per clip must be at least 1")
+        try require(stride >= 1, "stride must be at least 1")
+        try require(temporalViews >= 1, "temporal views must be at least 1")
+        try require(spatialCrops == 1 || spatialCrops == 3, "spatial crops must be 1 or 3")
+        try require(cropSize >= 1 && cropSize <= shortSide, "the crop must be between 1 and the short side")
+        try require(shortSide <= 4096, "the short side must be at most 4096")
+        try require(mean.count == 3 && std.count == 3, "mean and std need one value per channel")
+        try require(std.allSatisfy { $0 > 0 }, "std must be positive")
+    }
+}
+
+/// A sampling request that cannot be met, with the API's code for it.
+public enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidSettings(String)
+    case invalidSegment(String)
+
+    /// Both are the caller's mistake: `INVALID_PARAMETER` (HTTP 400).
+    public var code: String { "INVALID_PARAMETER" }
+
+    public var message: String {
+        switch self {
+        case .invalidSettings(let text), .invalidSegment(let text): text
+        }
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import VideoDecoding
+
+/// `vivid probe VIDEO`: the container and stream facts of a video as JSON.
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Print container, stream, codec, size, rotation, frame rate and duration as JSON."
+    )
+
+    @Argument(help: "The video file.")
+    var video: String
+
+    func run() throws {
+        do {
+            try CommandOutput.printJSON(try VideoDecoder(path: video).info)
+        } catch let error as DecodeError {
+            throw CommandOutput.fail(code: error.code, message: error.message)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import ClipSampling
+import Foundation
+import Inference
+import Models
+import VideoDecoding
+
+/// `vivid sample VIDEO --output clips.safetensors`: the model input `clips` (N, C, T, H, W) and its view plan.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Write the sampled, normalised clips of a video to a safetensors file.",
+        discussion: """
+            The file holds one float32 tensor `clips` of shape (views, 3, frames, crop, crop); its \
+            __metadata__ key `view_plan` holds, as JSON, the settings, the video facts and per view its \
+            temporal and spatial index, crop, start and end, and the timestamps of the frames it took.
+            """
+    )
+
+    @Argument(help: "The video file.")
+    var video: String
+    @Option(help: "Frames per clip.") var frames = 32
+    @Option(help: "Step between sampled frames.") var stride = 2
+    @Option(help: "Temporal × spatial views, e.g. 4x3 or 1x1.") var views = ViewCount(temporal: 4, spatial: 3)
+    @Option(help: "Upright short side after scaling, in pixels.") var shortSide = 224
+    @Option(help: "Square crop size, in pixels.") var crop = 224
+    @Option(help: "Per-channel mean on 0–1 values, R,G,B.") var mean = ChannelValues([0.485, 0.456, 0.406])
+    @Option(help: "Per-channel standard deviation on 0–1 values, R,G,B.") var std = ChannelValues([0.229, 0.224, 0.225])
+    @Option(help: "Segment start in seconds.") var start: Double?
+    @Option(help: "Segment end in seconds.") var end: Double?
+    @Option(help: "Decoder threads (0: one per core).") var threads = 0
+    @Option(help: "Where to write the safetensors file.") var output: String
+
+    func run() throws {
+        let settings = SamplingSettings(
+            framesPerClip: frames, stride: stride, temporalViews: views.temporal, spatialCrops: views.spatial,
+            shortSide: shortSide, cropSize: crop, mean: mean.values, std: std.values)
+        do {
+            let decoder = try VideoDecoder(path: video, options: DecoderOptions(threads: threads))
+            let batch = try ClipReader.readClips(from: decoder, settings: settings, segment: Segment(start: start ?? 0, end: end))
+            let record = SampleRecord(batch: batch, video: decoder.info, warnings: decoder.warnings)
+            let planJSON = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+            try SafetensorsWriter.write([("clips", batch.clips)], metadata: ["view_plan": planJSON], to: output)
+            try CommandOutput.printJSON(record)
+        } catch let error as DecodeError {
+            throw CommandOutput.fail(code: error.code, message: error.message)
+        } catch let error as SamplingError {
+            throw CommandOutput.fail(code: error.code, message: error.message)
+        }
+    }
+}
+
+/// The view plan as `vivid sample` records it: what was asked, what the video is, what each view took.
+struct SampleRecord: Encodable {
+    struct View: Encodable {
+        var view: ViewPlan.View
+        var frameTimes: [Double]
+
+        func encode(to encoder: any Encoder) throws {
+            try view.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(frameTimes, forKey: .frameTimes)
+        }
+
+        enum CodingKeys: String, CodingKey { case frameTimes = "frame_times" }
+    }
+
+    var shape: [Int]
+    var sampling: SamplingSettings
+    var video: VideoInfo
+    var views: [View]
+    var warnings: [String]
+
+    init(batch: ClipBatch, video: VideoInfo, warnings: [String]) {
+        let plan = batch.plan
+        shape = batch.clips.shape
+        sampling = plan.settings
+        self.video = video
+        views = plan.views.map { view in
+            let indices = plan.clipFrameIndices[view.temporalIndex]
+            return View(view: view, frameTimes: indices.map { batch.frameTimestamps[$0] ?? plan.frameTimes[$0] })
+        }
+        self.warnings = warnings
+    }
+}
+
+/// `TxS`, e.g. `4x3`: temporal clips × spatial crops.
+struct ViewCount: ExpressibleByArgument {
+    var temporal: Int
+    var spatial: Int
+
+    init(temporal: Int, spatial: Int) {
+        self.temporal = temporal
+        self.spatial = spatial
+    }
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x")
+        guard parts.count == 2, let temporal = Int(parts[0]), let spatial = Int(parts[1]) else { return nil }
+        self.init(temporal: temporal, spatial: spatial)
+    }
+
+    var defaultValueDescription: String { "\(temporal)x\(spatial)" }
+}
+
+/// Three comma-separated numbers, one per RGB channel.
+struct ChannelValues: ExpressibleByArgument {
+    var values: [Float]
+
+    init(_ values: [Float]) { self.values = values }
+
+    init?(argument: String) {
+        let values = argument.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 3 else { return nil }
+        self.values = values
+    }
+
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Command-line checks run by `make test` after `swift test`: the built `vivid` binary on real files,
+# through its real output (JSON on stdout, exit codes, the safetensors it writes).
+# Usage: Tests/cli-checks.sh PATH/TO/vivid
+set -euo pipefail
+vivid=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+check() { # check NAME COMMAND...: runs the command, counts the result
+  local name=$1; shift
+  if "$@" >"$work/out" 2>"$work/err"; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; sed 's/^/     /' "$work/out" "$work/err" | tail -20
+  fi
+}
+
+# A 4-second 25 fps H.264 clip, 160×120.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=160x120:rate=25:duration=4" -c:v libx264 -g 25 "$work/clip.mp4"
+printf 'not a video\n' >"$work/notes.txt"
+
+probe_ok() {
+  "$vivid" probe "$work/clip.mp4" | python3 -c '
+import json, sys
+info = json.load(sys.stdin)
+assert info["codec"] == "h264" and info["width"] == 160 and info["height"] == 120, info
+assert info["frames"] == 100 and info["frames_exact"] and abs(info["fps"] - 25) < 1e-9, info'
+}
+probe_refuses_text() {
+  local status=0
+  "$vivid" probe "$work/notes.txt" >"$work/refusal.json" || status=$?
+  [ "$status" -ne 0 ] && python3 -c '
+import json, sys
+answer = json.load(open(sys.argv[1]))
+assert answer["code"] == "UNSUPPORTED_MEDIA" and answer["error"], answer' "$work/refusal.json"
+}
+sample_writes_clips() {
+  "$vivid" sample "$work/clip.mp4" --frames 8 --stride 2 --views 2x3 --short-side 64 --crop 48 \
+    --output "$work/clips.safetensors" >/dev/null
+  python3 - "$work/clips.safetensors" <<'PY'
+import json, struct, sys
+import numpy as np
+raw = open(sys.argv[1], "rb").read()
+length = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + length])
+entry = header["clips"]
+assert entry["dtype"] == "F32" and entry["shape"] == [6, 3, 8, 48, 48], entry
+begin, end = entry["data_offsets"]
+clips = np.frombuffer(raw[8 + length + begin:8 + length + end], dtype="<f4").reshape(entry["shape"])
+assert np.isfinite(clips).all() and clips.std() > 0.1
+plan = json.loads(header["__metadata__"]["view_plan"])
+views = plan["views"]
+assert [(v["temporal_index"], v["spatial_index"], v["crop"]) for v in views[:3]] == [(0, 0, "left"), (0, 1, "centre"), (0, 2, "right")]
+assert all(len(v["frame_times"]) == 8 for v in views)
+assert views[0]["frame_times"][:2] == [0.0, 0.08], views[0]["frame_times"]
+PY
+}
+
+check "probe prints the stream facts" probe_ok
+check "probe refuses a text file with UNSUPPORTED_MEDIA" probe_refuses_text
+check "sample writes clips and the view plan" sample_writes_clips
+
+echo "cli-checks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
