@@ -3,7 +3,8 @@ import CFFmpeg
 /// How a coded picture is turned upright for display: quarter turns and mirrors, read from the stream's
 /// display matrix (`AV_PKT_DATA_DISPLAYMATRIX`, as phones write for portrait recordings).
 ///
-/// FFmpeg's matrix maps a coded point (p, q) to the display point (p, q) · [[a, b], [c, d]]. Every
+/// FFmpeg's matrix maps a coded pixel (p, q) to the display pixel (p, q) · [[a, b], [c, d]] in image
+/// coordinates; this is the turn FFmpeg's own `autorotate` applies (checked against it in the tests). Every
 /// orientation a camera writes has entries in {-1, 0, 1}, so the map is a signed permutation of axes and
 /// its inverse is its transpose.
 struct Orientation: Equatable, Sendable {
@@ -31,12 +32,13 @@ struct Orientation: Equatable, Sendable {
     /// A mirror image (negative determinant).
     var isMirrored: Bool { a * d - b * c < 0 }
 
-    /// Clockwise degrees of the turn (the convention of FFmpeg's `autorotate`): where the coded picture's
-    /// "up" vector (0, -1) points on display, (-c, -d). A horizontal mirror leaves "up" alone.
-    var clockwiseDegrees: Int {
+    /// Counter-clockwise degrees of the turn, FFmpeg's convention (what ffprobe prints as `rotation`, and
+    /// what `-metadata:s:v rotate=` writes): where the coded "up" vector (0, -1) points on display, (-c, -d).
+    /// A horizontal mirror leaves "up" alone.
+    var counterClockwiseDegrees: Int {
         switch (c, d) {
         case (0, 1): 0
-        case (-1, 0): 90
+        case (1, 0): 90
         case (0, -1): 180
         default: 270
         }

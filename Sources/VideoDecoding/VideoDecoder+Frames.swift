@@ -43,6 +43,7 @@ extension VideoDecoder {
                 continue
             }
             decodedCount += 1
+            framesDecoded += 1
             if decodedCount > options.limits.maxFramesPerCall {
                 av_frame_unref(received)
                 throw .videoTooLarge("reaching the requested frames needs more than \(options.limits.maxFramesPerCall) decoded frames")

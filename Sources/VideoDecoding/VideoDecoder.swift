@@ -12,6 +12,8 @@ public final class VideoDecoder {
     public let info: VideoInfo
     /// Damage seen so far (corrupt packets, concealed frames), as FFmpeg described it.
     public var warnings: [String] { log.warnings }
+    /// Frames decoded so far, converted or not: what reaching the requested times cost.
+    public internal(set) var framesDecoded = 0
 
     let options: DecoderOptions
     let log = DecoderLog()
@@ -159,7 +161,7 @@ public final class VideoDecoder {
             container: String(cString: format.pointee.iformat.pointee.name),
             codec: String(cString: avcodec_get_name(parameters.codec_id)),
             width: display.width, height: display.height,
-            rotation: orientation.clockwiseDegrees, mirrored: orientation.isMirrored,
+            rotation: orientation.counterClockwiseDegrees, mirrored: orientation.isMirrored,
             fps: fps, duration: duration,
             frameCount: exactCount > 0 ? exactCount : max(1, Int((duration * fps).rounded())),
             frameCountIsExact: exactCount > 0,

@@ -7,7 +7,8 @@ public struct VideoInfo: Sendable, Equatable, Codable {
     /// Display width and height: the coded size turned upright by `rotation`.
     public var width: Int
     public var height: Int
-    /// Clockwise degrees (0, 90, 180, 270) the coded picture is turned for display, from the display matrix.
+    /// Degrees (0, 90, 180, 270) the coded picture is turned counter-clockwise for display, from the display
+    /// matrix: FFmpeg's convention, as ffprobe prints it (a phone's portrait recording, ffprobe's -90, is 270).
     public var rotation: Int
     /// Whether the display matrix also mirrors the picture.
     public var mirrored: Bool

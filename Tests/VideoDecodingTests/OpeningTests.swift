@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+import VideoDecoding
+import VividTestSupport
+
+@Suite("Opening files: stream facts, the container policy and every bad input")
+struct OpeningTests {
+    let directory: URL
+
+    init() throws { directory = try TestVideos.makeDirectory() }
+
+    @Test("VideoInfo of a generated H.264 clip")
+    func infoOfGeneratedClip() throws {
+        let video = try TestVideos.indexed(in: directory, frames: 50, rate: 25, width: 96, height: 64)
+        let info = try VideoDecoder(path: video.path).info
+        #expect(info.container.contains("mp4"))
+        #expect(info.codec == "h264")
+        #expect(info.width == 96 && info.height == 64)
+        #expect(info.rotation == 0 && !info.mirrored)
+        #expect(info.fps == 25)
+        #expect(abs(info.duration - 2) < 1e-6)
+        #expect(info.frameCount == 50 && info.frameCountIsExact)
+        #expect(info.pixelFormat == "yuv420p" && info.bitDepth == 8)
+        #expect(!info.variableFrameRate)
+        #expect(!info.isPortrait)
+    }
+
+    @Test("A stream without a frame count gets an estimate, marked as such")
+    func estimatedFrameCount() throws {
+        let video = try TestVideos.indexed(in: directory, name: "clip.mkv", frames: 50, rate: 25)
+        let info = try VideoDecoder(path: video.path).info
+        #expect(info.container.contains("matroska"))
+        #expect(!info.frameCountIsExact)
+        #expect(info.frameCount == 50)
+    }
+
+    @Test("10-bit video reports its depth")
+    func tenBit() throws {
+        let video = try TestVideos.indexed(
+            in: directory, frames: 10, encoder: ["-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p10le"])
+        let info = try VideoDecoder(path: video.path).info
+        #expect(info.pixelFormat == "yuv420p10le")
+        #expect(info.bitDepth == 10)
+    }
+
+    @Test("Variable frame rate is detected")
+    func variableFrameRate() throws {
+        let video = try TestVideos.indexed(
+            in: directory, frames: 40, extraFilters: "setpts='if(lt(N\\,20)\\,N/25\\,0.8+(N-20)/10)/TB'",
+            outputOptions: ["-fps_mode", "passthrough"])
+        let info = try VideoDecoder(path: video.path).info
+        #expect(info.variableFrameRate)
+        #expect(info.duration > 2.7 && info.duration < 2.85) // 20 frames at 25 fps, then 20 at 10 fps
+    }
+
+    @Test("A clip tagged rotate=90 is portrait, turned as FFmpeg's autorotate turns it")
+    func rotationTag() throws {
+        let coded = directory.appendingPathComponent("coded.mp4")
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=64x48:r=25:d=0.2,drawbox=x=0:y=0:w=16:h=12:color=white:t=fill",
+                               "-c:v", "libx264", "-qp", "0", coded.path])
+        let tagged = directory.appendingPathComponent("rotated.mp4")
+        try TestVideos.ffmpeg(["-i", coded.path, "-c", "copy", "-metadata:s:v:0", "rotate=90", tagged.path])
+        // What FFmpeg's own autorotate makes of it: the reference for our turn.
+        let reference = directory.appendingPathComponent("reference.rgb")
+        try TestVideos.ffmpeg(["-i", tagged.path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", reference.path])
+
+        let decoder = try VideoDecoder(path: tagged.path)
+        #expect(decoder.info.rotation == 90)
+        #expect(decoder.info.width == 48 && decoder.info.height == 64 && decoder.info.isPortrait)
+        var frame: DecodedFrame?
+        try decoder.decodeFrames(at: [0], shortSide: nil) { _, decoded in frame = decoded }
+        let upright = try #require(frame)
+        #expect(upright.width == 48 && upright.height == 64)
+        let expected = try Data(contentsOf: reference)
+        let differences = zip(upright.pixels, expected).map { abs(Int($0) - Int($1)) }
+        #expect(expected.count == upright.pixels.count)
+        #expect(differences.max() ?? 255 <= 2)
+        #expect(upright.pixel(x: 2, y: 61).red > 200, "the coded top-left marker lands bottom-left")
+    }
+
+    // MARK: Bad inputs
+
+    @Test("An HLS playlist that lists /etc/passwd is refused before anything is read")
+    func playlistIsRefused() throws {
+        let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n"
+        let file = try TestVideos.file(in: directory, name: "list.m3u8", contents: Data(playlist.utf8))
+        #expect(throws: DecodeError.self) { try VideoDecoder(path: file.path) }
+        try expectCode("UNSUPPORTED_MEDIA", path: file.path)
+    }
+
+    @Test("An ffconcat script is refused")
+    func concatScriptIsRefused() throws {
+        let video = try TestVideos.indexed(in: directory, frames: 5)
+        let script = "ffconcat version 1.0\nfile '\(video.path)'\nfile '/etc/passwd'\n"
+        let file = try TestVideos.file(in: directory, name: "list.ffconcat", contents: Data(script.utf8))
+        try expectCode("UNSUPPORTED_MEDIA", path: file.path)
+    }
+
+    @Test("An image is not a video")
+    func imageIsRefused() throws {
+        let image = directory.appendingPathComponent("still.png")
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", image.path])
+        try expectCode("UNSUPPORTED_MEDIA", path: image.path)
+    }
+
+    @Test("An empty file, text, random bytes and a missing file are refused")
+    func junkIsRefused() throws {
+        var generator = SystemRandomNumberGenerator()
+        let noise = Data((0..<65_536).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        try expectCode("UNSUPPORTED_MEDIA", path: TestVideos.file(in: directory, name: "empty.mp4", contents: Data()).path)
+        try expectCode("UNSUPPORTED_MEDIA", path: TestVideos.file(in: directory, name: "notes.txt", contents: Data("hello, this is text\n".utf8)).path)
+        try expectCode("UNSUPPORTED_MEDIA", path: TestVideos.file(in: directory, name: "noise.mp4", contents: noise).path)
+        try expectCode("UNSUPPORTED_MEDIA", path: directory.appendingPathComponent("missing.mp4").path)
+    }
+
+    @Test("A truncated MP4 (index at the end, cut off) is undecodable")
+    func truncatedMP4() throws {
+        let video = try TestVideos.indexed(in: directory, frames: 50)
+        let bytes = try Data(contentsOf: video)
+        let cut = try TestVideos.file(in: directory, name: "cut.mp4", contents: bytes.prefix(bytes.count / 2))
+        try expectCode("UNDECODABLE", path: cut.path)
+    }
+
+    @Test("Audio-only files have no video stream", arguments: ["tone.m4a", "tone.wav", "tone.mka"])
+    func audioOnly(name: String) throws {
+        let audio = directory.appendingPathComponent(name)
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", audio.path])
+        try expectCode("NO_VIDEO_STREAM", path: audio.path)
+    }
+
+    @Test("Limits on frame size and duration")
+    func limits() throws {
+        let video = try TestVideos.indexed(in: directory, frames: 50, width: 64, height: 48)
+        let small = DecoderOptions(limits: DecoderLimits(maxPixelsPerFrame: 64 * 47))
+        try expectCode("VIDEO_TOO_LARGE", path: video.path, options: small)
+        let short = DecoderOptions(limits: DecoderLimits(maxDuration: 1.5))
+        try expectCode("VIDEO_TOO_LARGE", path: video.path, options: short)
+        _ = try VideoDecoder(path: video.path, options: DecoderOptions(limits: DecoderLimits(maxPixelsPerFrame: 64 * 48, maxDuration: 2)))
+    }
+
+    private func expectCode(_ code: String, path: String, options: DecoderOptions = .init()) throws {
+        do {
+            _ = try VideoDecoder(path: path, options: options)
+            Issue.record("\(path) opened; expected \(code)")
+        } catch {
+            #expect(error.code == code, "\(path): \(error)")
+            #expect(!error.message.isEmpty)
+        }
+    }
+}
