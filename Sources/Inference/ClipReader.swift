@@ -2,20 +2,28 @@ import ClipSampling
 import Numerics
 import VideoDecoding
 
-/// Decodes exactly the frames a `ViewPlan` uses and assembles them into the model input.
-///
-/// Frames stream from the decoder into the batch one by one, so peak memory is the output tensor plus one
-/// frame at the short side, whatever the video's length.
+/// Decodes exactly the frames a `ViewPlan` uses and turns them into model input, clip by clip.
 public enum ClipReader {
-    /// Plans the views of `settings` over the open video, restricted to `segment`, and fills them.
+    /// Decodes the plan's frames and hands each temporal clip to `body` as soon as its last frame is in.
+    ///
+    /// Peak memory is the clips overlapping the current time plus one frame at the short side, whatever
+    /// the video's length; clips arrive in temporal order.
+    ///
+    /// - Throws: `DecodeError` from decoding.
+    public static func forEachClip(from decoder: VideoDecoder, plan: ViewPlan, _ body: (SampledClip) -> Void) throws(DecodeError) {
+        var assembler = ClipAssembler(plan: plan)
+        try decoder.decodeFrames(at: plan.frameTimes, shortSide: plan.settings.shortSide) { index, frame in
+            for clip in assembler.add(frame, forFrame: index) { body(clip) }
+        }
+    }
+
+    /// Plans the views of `settings` over the open video, restricted to `segment`, and returns them all.
     ///
     /// - Throws: `SamplingError` for settings or a segment that cannot be met, `DecodeError` from decoding.
     public static func readClips(from decoder: VideoDecoder, settings: SamplingSettings, segment: Segment = .init()) throws -> ClipBatch {
         let plan = try ViewPlan(settings: settings, timeline: decoder.info.timeline, segment: segment)
         var batch = ClipBatch(plan: plan)
-        try decoder.decodeFrames(at: plan.frameTimes, shortSide: settings.shortSide) { index, frame in
-            batch.add(frame, forFrame: index)
-        }
+        try forEachClip(from: decoder, plan: plan) { batch.insert($0) }
         return batch
     }
 }

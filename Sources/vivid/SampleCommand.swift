@@ -37,10 +37,19 @@ struct SampleCommand: ParsableCommand {
             shortSide: shortSide, cropSize: crop, mean: mean.values, std: std.values)
         do {
             let decoder = try VideoDecoder(path: video, options: DecoderOptions(threads: threads))
-            let batch = try ClipReader.readClips(from: decoder, settings: settings, segment: Segment(start: start ?? 0, end: end))
-            let record = SampleRecord(batch: batch, video: decoder.info, warnings: decoder.warnings)
-            let planJSON = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
-            try SafetensorsWriter.write([("clips", batch.clips)], metadata: ["view_plan": planJSON], to: output)
+            let plan = try ViewPlan(settings: settings, timeline: decoder.info.timeline, segment: Segment(start: start ?? 0, end: end))
+            let shape = [plan.views.count, 3, frames, crop, crop]
+            // Clips go to the file as they complete, so the whole input never sits in memory.
+            let writer = try SafetensorsWriter(path: output, tensors: [("clips", shape)])
+            var timestamps: [[Double]] = []
+            var failure: SafetensorsError?
+            try ClipReader.forEachClip(from: decoder, plan: plan) { clip in
+                timestamps.append(clip.frameTimestamps)
+                do throws(SafetensorsError) { try writer.append(clip.views.storage) } catch { failure = failure ?? error }
+            }
+            if let failure { throw failure }
+            let record = SampleRecord(plan: plan, shape: shape, frameTimestamps: timestamps, video: decoder.info, warnings: decoder.warnings)
+            try writer.finish(metadata: ["view_plan": String(decoding: try JSONEncoder().encode(record), as: UTF8.self)])
             try CommandOutput.printJSON(record)
         } catch let error as DecodeError {
             throw CommandOutput.fail(code: error.code, message: error.message)
@@ -71,15 +80,12 @@ struct SampleRecord: Encodable {
     var views: [View]
     var warnings: [String]
 
-    init(batch: ClipBatch, video: VideoInfo, warnings: [String]) {
-        let plan = batch.plan
-        shape = batch.clips.shape
+    /// `frameTimestamps`: per temporal clip, the presentation times of the frames it took.
+    init(plan: ViewPlan, shape: [Int], frameTimestamps: [[Double]], video: VideoInfo, warnings: [String]) {
+        self.shape = shape
         sampling = plan.settings
         self.video = video
-        views = plan.views.map { view in
-            let indices = plan.clipFrameIndices[view.temporalIndex]
-            return View(view: view, frameTimes: indices.map { batch.frameTimestamps[$0] ?? plan.frameTimes[$0] })
-        }
+        views = plan.views.map { View(view: $0, frameTimes: frameTimestamps[$0.temporalIndex]) }
         self.warnings = warnings
     }
 }

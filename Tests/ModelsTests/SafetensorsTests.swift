@@ -31,6 +31,34 @@ struct SafetensorsTests {
         #expect(throws: SafetensorsError.missingTensor("weight")) { try file.tensor("weight") }
     }
 
+    @Test("Streaming writes: values appended in pieces, header written last (in its room or not), no partial file left",
+          arguments: [8, 64 << 10])
+    func streaming(headerRoom: Int) throws {
+        let path = directory.appendingPathComponent("stream-\(headerRoom).safetensors").path
+        let writer = try SafetensorsWriter(path: path, tensors: [("a", [2, 2]), ("b", [1])], headerRoom: headerRoom)
+        try writer.append([1, 2])
+        #expect(throws: SafetensorsError.self) { try writer.finish() }
+        try writer.append([3, 4, 5])
+        #expect(throws: SafetensorsError.self) { try writer.append([6]) }
+        try writer.finish(metadata: ["note": "last"])
+        let headerLength = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
+        #expect(headerLength % 8 == 0, "the data section starts 8-byte aligned")
+        let file = try SafetensorsFile(path: path)
+        #expect(try file.tensor("a") == Tensor(shape: [2, 2], storage: [1, 2, 3, 4]))
+        #expect(try file.tensor("b").storage == [5])
+        #expect(file.metadata["note"] == "last")
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+
+        let abandoned = directory.appendingPathComponent("abandoned-\(headerRoom).safetensors").path
+        do {
+            let unfinished = try SafetensorsWriter(path: abandoned, tensors: [("a", [1])])
+            #expect(FileManager.default.fileExists(atPath: abandoned + ".partial"))
+            _ = unfinished
+        }
+        #expect(!FileManager.default.fileExists(atPath: abandoned + ".partial"))
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+    }
+
     @Test("F16 and BF16 are read as float32")
     func halfPrecision() throws {
         let half: [UInt16] = [Float16(1.5).bitPattern, Float16(-0.25).bitPattern]
