@@ -34,7 +34,7 @@ extension VideoDecoder {
             let result = avcodec_receive_frame(codec, received)
             if result == vivid_ff_error_again() {
                 if draining { break }
-                draining = !sendNextPacket()
+                draining = !sendNextPacket(nextTarget: cursor.nextTime)
                 continue
             }
             if result == vivid_ff_error_eof() { break }
@@ -75,7 +75,11 @@ extension VideoDecoder {
     }
 
     /// Reads the next packet of the video stream and sends it to the codec; false once the demuxer is done.
-    private func sendNextPacket() -> Bool {
+    ///
+    /// A packet shown more than a second before `nextTarget` cannot be an answer (later frames will be), so
+    /// the codec may skip it if nothing references it (`AVDISCARD_NONREF`): the frames between a keyframe
+    /// and a clip cost only what the clip's references need.
+    private func sendNextPacket(nextTarget: Double) -> Bool {
         while true {
             let result = av_read_frame(format, packet)
             if result < 0 {
@@ -87,6 +91,8 @@ extension VideoDecoder {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == stream.pointee.index else { continue }
+            let shownEarly = packet.pointee.pts != vivid_ff_no_pts() && Double(packet.pointee.pts) * timeBase - startTime < nextTarget - 1
+            codec!.pointee.skip_frame = shownEarly ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0, sent != vivid_ff_error_again() {
                 let time = packet.pointee.pts == vivid_ff_no_pts() ? "unknown time" : String(format: "%.3f s", Double(packet.pointee.pts) * timeBase - startTime)
