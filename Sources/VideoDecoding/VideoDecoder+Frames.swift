@@ -76,9 +76,10 @@ extension VideoDecoder {
 
     /// Reads the next packet of the video stream and sends it to the codec; false once the demuxer is done.
     ///
-    /// A packet shown more than a second before `nextTarget` cannot be an answer (later frames will be), so
-    /// the codec may skip it if nothing references it (`AVDISCARD_NONREF`): the frames between a keyframe
-    /// and a clip cost only what the clip's references need.
+    /// In a constant-rate stream a packet shown more than a second before `nextTarget` cannot be an answer
+    /// (later frames will be), so the codec may skip it if nothing references it (`AVDISCARD_NONREF`): the
+    /// frames between a keyframe and a clip cost only what the clip's references need. Variable-rate
+    /// streams decode everything, since one frame may be shown for longer than a second.
     private func sendNextPacket(nextTarget: Double) -> Bool {
         while true {
             let result = av_read_frame(format, packet)
@@ -91,7 +92,8 @@ extension VideoDecoder {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == stream.pointee.index else { continue }
-            let shownEarly = packet.pointee.pts != vivid_ff_no_pts() && Double(packet.pointee.pts) * timeBase - startTime < nextTarget - 1
+            let shownEarly = !info.variableFrameRate && packet.pointee.pts != vivid_ff_no_pts()
+                && Double(packet.pointee.pts) * timeBase - startTime < nextTarget - 1
             codec!.pointee.skip_frame = shownEarly ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0, sent != vivid_ff_error_again() {
