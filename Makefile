@@ -15,7 +15,7 @@ build: deps
 ## test: dependencies, every Swift test, then the command-line checks
 test: deps
 	$(SWIFT) build $(BUILD_FLAGS)
-	$(SWIFT) test $(BUILD_FLAGS)
+	$(SWIFT) test --disable-xctest $(BUILD_FLAGS)
 	bash Tests/cli-checks.sh .build/debug/vivid
 
 ## bench-decode: time `vivid sample` against a full ffmpeg decode (Benchmarks/decode.sh)

@@ -3,7 +3,8 @@
 # 224 pixels, against FFmpeg decoding and scaling the whole file on 2 threads, on two generated videos:
 #   - 60 s of 1080p H.264 at 30 fps, x264 defaults (keyframe at most every 250 frames);
 #   - 10 min of 320×240 H.264 at 25 fps, x264 defaults.
-# Prints one line per measurement; figures are recorded in Benchmarks/RESULTS.md.
+# Prints one line per measurement; figures are recorded in Benchmarks/RESULTS.md. The 231 MB output goes
+# to tmpfs (/dev/shm) when there is one, so that disk writeback does not swamp the decoding being timed.
 # Usage: Benchmarks/decode.sh [PATH/TO/vivid]   (default .build/release/vivid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ vivid=${1:-.build/release/vivid}
 runs=${RUNS:-3}
 data=${BENCH_DATA:-.build/bench-data}
 mkdir -p "$data"
-out=$(mktemp -d)
+out=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}" )")
 trap 'rm -rf "$out"' EXIT
 
 make_video() { # make_video FILE LAVFI_SOURCE

@@ -38,8 +38,10 @@ final class DecoderLog: Sendable {
     /// The value to store in an `AVFormatContext` or `AVCodecContext` `opaque`; valid while `self` lives.
     var opaquePointer: UnsafeMutableRawPointer { Unmanaged.passUnretained(self).toOpaque() }
 
-    /// Installs the process-wide FFmpeg log callback once.
+    /// Installs the process-wide FFmpeg log callback once, and lets FFmpeg format only the lines that are
+    /// kept (errors; warnings too when echoing), since formatting every informational line costs time.
     static let installRouting: Void = {
+        av_log_set_level(echoToStandardError ? AV_LOG_WARNING : warningLevel)
         vivid_ff_set_log_callback(routeLogLine)
     }()
 }
@@ -51,7 +53,8 @@ private let echoToStandardError = ProcessInfo.processInfo.environment["VIVID_FFM
 
 private func routeLogLine(context: UnsafeMutableRawPointer?, level: Int32, line: UnsafePointer<CChar>?) {
     guard let line else { return }
-    let text = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+    var text = String(cString: line)
+    while text.last?.isWhitespace == true { text.removeLast() }
     if echoToStandardError, level <= AV_LOG_WARNING {
         FileHandle.standardError.write(Data("ffmpeg: \(text)\n".utf8))
     }
