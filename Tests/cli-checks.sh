@@ -58,7 +58,14 @@ assert views[0]["frame_times"][:2] == [0.0, 0.08], views[0]["frame_times"]
 PY
 }
 
+probe_limits() {
+  local status=0
+  "$vivid" probe "$work/clip.mp4" --max-pixels 1000 >"$work/limit.json" || status=$?
+  [ "$status" -ne 0 ] && grep -q '"VIDEO_TOO_LARGE"' "$work/limit.json"
+}
+
 check "probe prints the stream facts" probe_ok
+check "limits are options: a small --max-pixels refuses the clip" probe_limits
 check "probe refuses a text file with UNSUPPORTED_MEDIA" probe_refuses_text
 check "sample writes clips and the view plan" sample_writes_clips
 

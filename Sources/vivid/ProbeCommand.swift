@@ -10,10 +10,11 @@ struct ProbeCommand: ParsableCommand {
 
     @Argument(help: "The video file.")
     var video: String
+    @OptionGroup var decoder: DecoderArguments
 
     func run() throws {
         do {
-            try CommandOutput.printJSON(try VideoDecoder(path: video).info)
+            try CommandOutput.printJSON(try VideoDecoder(path: video, options: decoder.options).info)
         } catch let error as DecodeError {
             throw CommandOutput.fail(code: error.code, message: error.message)
         }

@@ -28,15 +28,15 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Per-channel standard deviation on 0–1 values, R,G,B.") var std = ChannelValues([0.229, 0.224, 0.225])
     @Option(help: "Segment start in seconds.") var start: Double?
     @Option(help: "Segment end in seconds.") var end: Double?
-    @Option(help: "Decoder threads (0: one per core).") var threads = 0
     @Option(help: "Where to write the safetensors file.") var output: String
+    @OptionGroup var decoderArguments: DecoderArguments
 
     func run() throws {
         let settings = SamplingSettings(
             framesPerClip: frames, stride: stride, temporalViews: views.temporal, spatialCrops: views.spatial,
             shortSide: shortSide, cropSize: crop, mean: mean.values, std: std.values)
         do {
-            let decoder = try VideoDecoder(path: video, options: DecoderOptions(threads: threads))
+            let decoder = try VideoDecoder(path: video, options: decoderArguments.options)
             let plan = try ViewPlan(settings: settings, timeline: decoder.info.timeline, segment: Segment(start: start ?? 0, end: end))
             let shape = [plan.views.count, 3, frames, crop, crop]
             // Clips go to the file as they complete, so the whole input never sits in memory.
