@@ -19,8 +19,9 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
         .target(name: "CVideoShim", dependencies: ["CFFmpeg"]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "Numerics"),
+        .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "CVideoShim"]),
         .target(name: "ClipSampling", dependencies: ["Numerics"]),
         .target(name: "Models", dependencies: ["Numerics"]),

@@ -1,0 +1,51 @@
+/// Vector forms of the transcendental functions the kernels need, eight lanes at a time.
+///
+/// `exp` is the Cephes single-precision polynomial (relative error about 2e-7 over the float range); the
+/// activations and softmax are built on it, so no kernel falls back to a scalar libm call per element.
+public enum VectorMath {
+    public typealias Vector = SIMD8<Float>
+    public static let width = Vector.scalarCount
+
+    /// e^x, lane-wise; inputs are clamped to [-87.3, 88.7] (results stay finite and normal).
+    @inline(__always)
+    public static func exp(_ x: Vector) -> Vector {
+        let x = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.7))
+        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
+        var p: Vector = Vector(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let y = p * (r * r) + r + 1
+        let exponent = SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127
+        return y * unsafeBitCast(exponent &<< 23, to: Vector.self)
+    }
+
+    /// GELU with the tanh approximation (Flax `nn.gelu`, transformers `gelu_fast`):
+    /// 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))), written as x − x / (e^{2u} + 1).
+    @inline(__always)
+    public static func geluTanh(_ x: Vector) -> Vector {
+        let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+        return x - x / (exp(2 * u) + 1)
+    }
+
+    /// GELU with the exact error function: 0.5 x (1 + erf(x / √2)); erf by Abramowitz–Stegun 7.1.26
+    /// (absolute error under 1.5e-7).
+    @inline(__always)
+    public static func geluErf(_ x: Vector) -> Vector {
+        let z = x * 0.707_106_78
+        let negative = z .< 0
+        let magnitude = z.replacing(with: -z, where: negative)
+        let t = 1 / (1 + 0.327_591_1 * magnitude)
+        var poly: Vector = Vector(repeating: 1.061_405_429)
+        poly = poly * t - 1.453_152_027
+        poly = poly * t + 1.421_413_741
+        poly = poly * t - 0.284_496_736
+        poly = poly * t + 0.254_829_592
+        let erfMagnitude = 1 - poly * t * exp(-magnitude * magnitude)
+        let erf = erfMagnitude.replacing(with: -erfMagnitude, where: negative)
+        return 0.5 * x * (1 + erf)
+    }
+}
