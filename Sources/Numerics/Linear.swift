@@ -24,13 +24,18 @@ public struct Linear: Sendable {
         self.outputSize = outputSize
     }
 
-    /// Writes `rows` rows of outputs (rows, outputSize) for inputs (rows, inputSize).
+    /// Writes `rows` rows of outputs (rows, outputSize) for inputs (rows, inputSize); with `accumulating`,
+    /// adds them to what `output` holds (a residual connection without a second buffer).
     ///
     /// - Complexity: one GEMM, 2 · rows · inputSize · outputSize operations.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>) {
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulating: Bool = false) {
         if let bias {
             bias.storage.withUnsafeBufferPointer { bias in
-                for row in 0..<rows { (output + row * outputSize).update(from: bias.baseAddress!, count: outputSize) }
+                if accumulating {
+                    Elementwise.addRows(bias.baseAddress!, to: output, rows: rows, width: outputSize)
+                } else {
+                    for row in 0..<rows { (output + row * outputSize).update(from: bias.baseAddress!, count: outputSize) }
+                }
             }
         }
         weight.storage.withUnsafeBufferPointer { weight in
@@ -39,7 +44,7 @@ public struct Linear: Sendable {
                 : GEMM.Operand(weight.baseAddress!, leadingDimension: inputSize, transposed: true)
             GEMM.multiply(
                 GEMM.Operand(input, leadingDimension: inputSize), w, into: output, ldc: outputSize,
-                m: rows, n: outputSize, k: inputSize, beta: bias == nil ? 0 : 1)
+                m: rows, n: outputSize, k: inputSize, beta: bias == nil && !accumulating ? 0 : 1)
         }
     }
 }

@@ -1,0 +1,13 @@
+/// A float buffer allocated once and reused across layers and views, so that a forward pass allocates
+/// its activations up front rather than per layer.
+final class Scratch {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(1, count))
+    }
+
+    deinit { pointer.deallocate() }
+}

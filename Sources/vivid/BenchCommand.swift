@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Models
+import Numerics
+
+/// `vivid bench`: times a model's forward pass on random input.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the forward pass: ms per view, GFLOP/s and peak memory.",
+        discussion: "Published configurations for --arch: \(PublishedConfig.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+
+    @Option(help: "A model folder to time.") var model: String?
+    @Option(help: "A published configuration to time instead of a folder.") var arch: String?
+    @Flag(help: "Use random weights (required with --arch; no weight file is read).") var randomWeights = false
+    @Option(help: "Views in one forward pass.") var views = 1
+    @Option(help: "BLAS threads (default: one per core).") var threads: Int?
+    @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    func validate() throws {
+        guard (model == nil) != (arch == nil) else { throw ValidationError("give exactly one of --model and --arch") }
+        if arch != nil, !randomWeights { throw ValidationError("--arch needs --random-weights (published weights are not bundled)") }
+        if let arch, PublishedConfig(rawValue: arch) == nil {
+            throw ValidationError("unknown --arch \(arch); known: \(PublishedConfig.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard views >= 1 else { throw ValidationError("--views must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { GEMM.threads = threads }
+        let network: any ActionModel
+        if let arch, let published = PublishedConfig(rawValue: arch) {
+            network = try ModelLoader.make(config: published.config, weights: RandomWeights())
+        } else {
+            network = try ModelLoader.load(folder: model!)
+        }
+        let size = network.config.model.imageSize, frames = network.config.model.numFrames
+        var random = SystemRandomNumberGenerator()
+        let count = views * 3 * frames * size * size
+        let clips = Tensor(shape: [views, 3, frames, size, size], storage: (0..<count).map { _ in Float.random(in: -1...1, using: &random) })
+
+        let start = ContinuousClock.now
+        _ = try network.forward(clips)
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let result = BenchResult(
+            arch: arch ?? network.config.name, views: views, msPerView: seconds * 1000 / Double(views),
+            gflopPerView: network.flopsPerView / 1e9, gflops: network.flopsPerView * Double(views) / seconds / 1e9,
+            peakRSSMB: peakResidentMegabytes())
+        if json {
+            try CommandOutput.printJSON(result)
+        } else {
+            print(String(format: "%@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d BLAS threads)",
+                         result.arch, views, result.msPerView, result.gflopPerView, result.gflops, result.peakRSSMB, GEMM.threads))
+        }
+    }
+}
+
+struct BenchResult: Encodable {
+    var arch: String
+    var views: Int
+    var msPerView: Double
+    var gflopPerView: Double
+    var gflops: Double
+    var peakRSSMB: Double
+
+    enum CodingKeys: String, CodingKey {
+        case arch, views, gflops
+        case msPerView = "ms_per_view", gflopPerView = "gflop_per_view", peakRSSMB = "peak_rss_mb"
+    }
+}
+
+/// The process's peak resident set (VmHWM) in megabytes, from /proc/self/status.
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kilobytes / 1024
+}
