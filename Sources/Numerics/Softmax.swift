@@ -17,7 +17,8 @@ public enum Softmax {
         let raw = UnsafeMutableRawPointer(row)
         var maxima = VectorMath.Vector(repeating: -.infinity)
         for block in 0..<blocks {
-            maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: block * width * 4, as: VectorMath.Vector.self))
+            let values = raw.loadUnaligned(fromByteOffset: block * width * 4, as: VectorMath.Vector.self)
+            maxima.replace(with: values, where: values .> maxima)
         }
         var maximum = maxima.max()
         for index in (blocks * width)..<count { maximum = max(maximum, row[index]) }

@@ -7,10 +7,15 @@ public enum VectorMath {
     public static let width = Vector.scalarCount
 
     /// e^x, lane-wise; inputs are clamped to [-87.3, 88.7] (results stay finite and normal).
+    ///
+    /// Rounding to an integer and building 2^n use the 1.5 · 2²³ "magic number" instead of conversions,
+    /// which the standard library performs lane by lane.
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let x = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.7))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        var x = x.replacing(with: -87.3, where: x .< -87.3)
+        x.replace(with: 88.7, where: x .> 88.7)
+        let shifted = x * 1.442_695_04 + magic      // n + magic, n = round(x / ln 2), in the low mantissa bits
+        let n = shifted - magic
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p: Vector = Vector(repeating: 1.987_569_15e-4)
         p = p * r + 1.398_199_95e-3
@@ -19,9 +24,13 @@ public enum VectorMath {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         let y = p * (r * r) + r + 1
-        let exponent = SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127
-        return y * unsafeBitCast(exponent &<< 23, to: Vector.self)
+        // (bits(n + magic) − bits(magic) + 127) << 23 is the float 2^n.
+        let bits = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- magicBits &+ 127
+        return y * unsafeBitCast(bits &<< 23, to: Vector.self)
     }
+
+    private static let magic: Float = 12_582_912 // 1.5 · 2²³
+    private static let magicBits = SIMD8<UInt32>(repeating: magic.bitPattern)
 
     /// GELU with the tanh approximation (Flax `nn.gelu`, transformers `gelu_fast`):
     /// 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))), written as x − x / (e^{2u} + 1).
