@@ -6,14 +6,14 @@ public enum VectorMath {
     public typealias Vector = SIMD8<Float>
     public static let width = Vector.scalarCount
 
-    /// e^x, lane-wise; inputs are clamped to [-87.3, 88.7] (results stay finite and normal).
+    /// e^x, lane-wise; inputs are clamped to [-87.3, 88.37] (results stay finite and normal).
     ///
     /// Rounding to an integer and building 2^n use the 1.5 · 2²³ "magic number" instead of conversions,
     /// which the standard library performs lane by lane.
     @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         var x = x.replacing(with: -87.3, where: x .< -87.3)
-        x.replace(with: 88.7, where: x .> 88.7)
+        x.replace(with: 88.37, where: x .> 88.37)
         let shifted = x * 1.442_695_04 + magic      // n + magic, n = round(x / ln 2), in the low mantissa bits
         let n = shifted - magic
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4

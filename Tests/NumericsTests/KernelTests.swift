@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 import Testing
 import VividTestSupport
@@ -178,5 +179,26 @@ struct KernelTests {
             wide += [Float](repeating: 1e9, count: extra)
         }
         return wide
+    }
+}
+
+@Suite("Vector exp")
+struct VectorExpTests {
+    @Test("Relative error below 4e-7 from -87 to 88, and clamping beyond")
+    func accuracy() {
+        var worst: Double = 0
+        for start in stride(from: -87.0, to: 88.0, by: 0.37) {
+            var lanes = VectorMath.Vector()
+            for lane in 0..<8 { lanes[lane] = Float(start + Double(lane) * 0.041) }
+            let result = VectorMath.exp(lanes)
+            for lane in 0..<8 {
+                let exact = Foundation.exp(Double(lanes[lane]))
+                worst = max(worst, abs(Double(result[lane]) - exact) / exact)
+            }
+        }
+        #expect(worst < 4e-7)
+        let extremes = VectorMath.exp(VectorMath.Vector(-1000, -88, 0, 1, 89, 1000, .leastNormalMagnitude, -0.0))
+        #expect(extremes[0] > 0 && extremes[0] < 1e-37, "\(extremes)")
+        #expect(extremes[5].isFinite && extremes[2] == 1 && extremes[7] == 1, "\(extremes)")
     }
 }
