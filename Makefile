@@ -12,11 +12,15 @@ deps:
 build: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
+# Tests run optimised: the models' kernels at the published sizes take minutes unoptimised. -enable-testing
+# keeps @testable imports working in the release build.
+TEST_FLAGS = -c release -Xswiftc -enable-testing $(BUILD_FLAGS)
+
 ## test: dependencies, every Swift test, then the command-line checks
 test: deps
-	$(SWIFT) build $(BUILD_FLAGS)
-	$(SWIFT) test --disable-xctest $(BUILD_FLAGS)
-	bash Tests/cli-checks.sh .build/debug/vivid
+	$(SWIFT) build $(TEST_FLAGS)
+	$(SWIFT) test --disable-xctest $(TEST_FLAGS)
+	bash Tests/cli-checks.sh .build/release/vivid
 
 ## bench-decode: time `vivid sample` against a full ffmpeg decode (Benchmarks/decode.sh)
 bench-decode: build
