@@ -19,26 +19,46 @@ struct SampleCommand: ParsableCommand {
 
     @Argument(help: "The video file.")
     var video: String
-    @Option(help: "Frames per clip.") var frames = 32
-    @Option(help: "Step between sampled frames.") var stride = 2
-    @Option(help: "Temporal × spatial views, e.g. 4x3 or 1x1.") var views = ViewCount(temporal: 4, spatial: 3)
-    @Option(help: "Upright short side after scaling, in pixels.") var shortSide = 224
-    @Option(help: "Square crop size, in pixels.") var crop = 224
-    @Option(help: "Per-channel mean on 0–1 values, R,G,B.") var mean = ChannelValues([0.485, 0.456, 0.406])
-    @Option(help: "Per-channel standard deviation on 0–1 values, R,G,B.") var std = ChannelValues([0.229, 0.224, 0.225])
+    @Option(help: "Take the sampling settings from this model folder's config.json (other options override).")
+    var model: String?
+    @Option(help: "Frames per clip (default 32).") var frames: Int?
+    @Option(help: "Step between sampled frames (default 2).") var stride: Int?
+    @Option(help: "Temporal × spatial views, e.g. 4x3 or 1x1 (default 4x3).") var views: ViewCount?
+    @Option(help: "Upright short side after scaling, in pixels (default 224).") var shortSide: Int?
+    @Option(help: "Square crop size, in pixels (default 224).") var crop: Int?
+    @Option(help: "Per-channel mean on 0–1 values, R,G,B (default ImageNet's).") var mean: ChannelValues?
+    @Option(help: "Per-channel standard deviation on 0–1 values, R,G,B (default ImageNet's).") var std: ChannelValues?
     @Option(help: "Segment start in seconds.") var start: Double?
     @Option(help: "Segment end in seconds.") var end: Double?
     @Option(help: "Where to write the safetensors file.") var output: String
     @OptionGroup var decoderArguments: DecoderArguments
 
+    /// The model's settings (or the defaults), with every option given on the command line applied.
+    func settings() throws -> SamplingSettings {
+        var settings = SamplingSettings()
+        if let model {
+            do {
+                settings = SamplingSettings(try ModelConfig.load(folder: model).preprocessing)
+            } catch {
+                throw CommandOutput.fail(code: "INVALID_MODEL", message: error.description)
+            }
+        }
+        if let frames { settings.framesPerClip = frames }
+        if let stride { settings.stride = stride }
+        if let views { (settings.temporalViews, settings.spatialCrops) = (views.temporal, views.spatial) }
+        if let shortSide { settings.shortSide = shortSide }
+        if let crop { settings.cropSize = crop }
+        if let mean { settings.mean = mean.values }
+        if let std { settings.std = std.values }
+        return settings
+    }
+
     func run() throws {
-        let settings = SamplingSettings(
-            framesPerClip: frames, stride: stride, temporalViews: views.temporal, spatialCrops: views.spatial,
-            shortSide: shortSide, cropSize: crop, mean: mean.values, std: std.values)
+        let settings = try settings()
         do {
             let decoder = try VideoDecoder(path: video, options: decoderArguments.options)
             let plan = try ViewPlan(settings: settings, timeline: decoder.info.timeline, segment: Segment(start: start ?? 0, end: end))
-            let shape = [plan.views.count, 3, frames, crop, crop]
+            let shape = [plan.views.count, 3, settings.framesPerClip, settings.cropSize, settings.cropSize]
             // Clips go to the file as they complete, so the whole input never sits in memory.
             let writer = try SafetensorsWriter(path: output, tensors: [("clips", shape)])
             var timestamps: [[Double]] = []
@@ -95,31 +115,21 @@ struct ViewCount: ExpressibleByArgument {
     var temporal: Int
     var spatial: Int
 
-    init(temporal: Int, spatial: Int) {
-        self.temporal = temporal
-        self.spatial = spatial
-    }
-
     init?(argument: String) {
         let parts = argument.lowercased().split(separator: "x")
         guard parts.count == 2, let temporal = Int(parts[0]), let spatial = Int(parts[1]) else { return nil }
-        self.init(temporal: temporal, spatial: spatial)
+        self.temporal = temporal
+        self.spatial = spatial
     }
-
-    var defaultValueDescription: String { "\(temporal)x\(spatial)" }
 }
 
 /// Three comma-separated numbers, one per RGB channel.
 struct ChannelValues: ExpressibleByArgument {
     var values: [Float]
 
-    init(_ values: [Float]) { self.values = values }
-
     init?(argument: String) {
         let values = argument.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard values.count == 3 else { return nil }
         self.values = values
     }
-
-    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
 }

@@ -1,0 +1,13 @@
+import ClipSampling
+import Models
+
+extension SamplingSettings {
+    /// The sampling a model folder's `preprocessing` asks for.
+    public init(_ preprocessing: ModelConfig.Preprocessing) {
+        self.init(
+            framesPerClip: preprocessing.framesPerClip, stride: preprocessing.stride,
+            temporalViews: preprocessing.temporalViews, spatialCrops: preprocessing.spatialCrops,
+            shortSide: preprocessing.shortSide, cropSize: preprocessing.cropSize,
+            mean: preprocessing.mean, std: preprocessing.std)
+    }
+}
