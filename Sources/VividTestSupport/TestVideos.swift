@@ -8,13 +8,6 @@ public enum TestVideos {
         public var description: String
     }
 
-    /// A new empty directory under the system's temporary directory.
-    public static func makeDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vivid-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     /// Runs `ffmpeg -nostdin -v error -y ARGUMENTS`; throws with its standard error when it fails.
     public static func ffmpeg(_ arguments: [String]) throws {
         let process = Process()
@@ -63,6 +56,19 @@ public enum TestVideos {
         let folder = root.deletingLastPathComponent().appendingPathComponent("shared/videos")
         return FileManager.default.fileExists(atPath: folder.path) ? folder : nil
     }
+}
+
+/// A new empty directory under the system's temporary directory, removed with everything in it when the
+/// owner (a test suite instance, one per test) is released.
+public final class TemporaryDirectory {
+    public let url: URL
+
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("vivid-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// Frame indices carried by the pictures themselves: frame n is a flat grey of luma 16 + 2 (n mod 110), which

@@ -8,9 +8,10 @@ import VividTestSupport
 
 @Suite("ClipReader: decoding exactly the frames each view takes")
 struct ClipReaderTests {
-    let directory: URL
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
 
-    init() throws { directory = try TestVideos.makeDirectory() }
+    init() throws { scratch = try TemporaryDirectory() }
 
     /// The frame code at the centre of every clip position of every view.
     private func codes(_ batch: ClipBatch) -> [[Int]] {

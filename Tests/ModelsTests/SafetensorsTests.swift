@@ -6,9 +6,10 @@ import VividTestSupport
 
 @Suite("Safetensors reading and writing")
 struct SafetensorsTests {
-    let directory: URL
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
 
-    init() throws { directory = try TestVideos.makeDirectory() }
+    init() throws { scratch = try TemporaryDirectory() }
 
     /// A file with the given JSON header and data bytes.
     private func rawFile(header: String, data: [UInt8]) throws -> String {

@@ -30,9 +30,10 @@ func tinyFactorisedConfig(layout: ModelConfig.HeadLayout = .split) -> ModelConfi
 
 @Suite("ViViT models: loading, heads and the published sizes")
 struct ViViTTests {
-    let directory: URL
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
 
-    init() throws { directory = try TestVideos.makeDirectory() }
+    init() throws { scratch = try TemporaryDirectory() }
 
     private func randomClips(views: Int, frames: Int, size: Int, seed: UInt64 = 3) -> Tensor {
         var random = SeededRandom(seed: seed)

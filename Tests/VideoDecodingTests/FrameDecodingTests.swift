@@ -5,9 +5,10 @@ import VividTestSupport
 
 @Suite("Decoding frames at presentation times")
 struct FrameDecodingTests {
-    let directory: URL
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
 
-    init() throws { directory = try TestVideos.makeDirectory() }
+    init() throws { scratch = try TemporaryDirectory() }
 
     /// Decodes `times` and returns each delivered frame's code and timestamp, in order of `times`.
     private func decode(_ decoder: VideoDecoder, at times: [Double], shortSide: Int? = nil) throws -> [(code: Int, time: Double)] {

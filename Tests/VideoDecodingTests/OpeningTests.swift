@@ -5,9 +5,10 @@ import VividTestSupport
 
 @Suite("Opening files: stream facts, the container policy and every bad input")
 struct OpeningTests {
-    let directory: URL
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
 
-    init() throws { directory = try TestVideos.makeDirectory() }
+    init() throws { scratch = try TemporaryDirectory() }
 
     @Test("VideoInfo of a generated H.264 clip")
     func infoOfGeneratedClip() throws {
