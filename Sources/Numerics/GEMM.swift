@@ -34,20 +34,6 @@ public enum GEMM {
             beta, c, Int32(ldc))
     }
 
-    /// The same product for `count` independent problems whose operands sit at fixed element strides.
-    public static func multiplyBatched(
-        count: Int, _ a: Operand, strideA: Int, _ b: Operand, strideB: Int,
-        into c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
-    ) {
-        for index in 0..<count {
-            var a = a, b = b
-            a.base += index * strideA
-            b.base += index * strideB
-            multiply(a, b, into: c + index * strideC, ldc: ldc, m: m, n: n, k: k, alpha: alpha, beta: beta)
-        }
-    }
-
     /// OpenBLAS's thread count for every later product (process-wide).
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }

@@ -34,30 +34,6 @@ struct KernelTests {
         #expect(maxAbsoluteDifference(c, expected) < 1e-5)
     }
 
-    @Test("Batched GEMM at element strides")
-    func batchedGEMM() {
-        var random = SeededRandom(seed: 2)
-        let (count, m, n, k) = (3, 4, 5, 6)
-        let a = random.floats(count * m * k), b = random.floats(count * k * n)
-        var c = [Float](repeating: 0, count: count * m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    GEMM.multiplyBatched(
-                        count: count, GEMM.Operand(pa.baseAddress!, leadingDimension: k), strideA: m * k,
-                        GEMM.Operand(pb.baseAddress!, leadingDimension: n), strideB: k * n,
-                        into: pc.baseAddress!, ldc: n, strideC: m * n, m: m, n: n, k: k)
-                }
-            }
-        }
-        var expected: [Float] = []
-        for i in 0..<count {
-            let left = Array(a[(i * m * k)..<((i + 1) * m * k)]), right = Array(b[(i * k * n)..<((i + 1) * k * n)])
-            expected += Reference.matrixProduct(left, right, m: m, n: n, k: k)
-        }
-        #expect(maxAbsoluteDifference(c, expected) < 1e-5)
-    }
-
     @Test("GELU, both forms, over [-12, 12] (vector body and tail)", arguments: [GELU.tanh, GELU.erf])
     func gelu(kind: GELU) {
         let inputs = (0..<4003).map { Float($0) / 4002 * 24 - 12 }
