@@ -10,7 +10,7 @@ build_packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libopenblas-dev libmicrohttpd-dev
   ffmpeg                      # the CLI that tests and benchmarks use to generate videos
-  python3 python3-numpy       # Tools/ and script checks
+  python3 python3-numpy python3-msgpack   # Tools/ (checkpoint conversion in the parity tests) and script checks
 )
 runtime_packages=(
   libavformat59 libavcodec59 libavutil57 libswscale6

@@ -4,6 +4,9 @@
 # Usage: Tests/cli-checks.sh PATH/TO/vivid
 set -euo pipefail
 vivid=$(realpath "$1")
+# The system Python, for which `make deps` installs numpy and msgpack (a pyenv or venv python3 may lack them).
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
@@ -22,7 +25,7 @@ ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=160x120:rate=25:duration=4" 
 printf 'not a video\n' >"$work/notes.txt"
 
 probe_ok() {
-  "$vivid" probe "$work/clip.mp4" | python3 -c '
+  "$vivid" probe "$work/clip.mp4" | "$python" -c '
 import json, sys
 info = json.load(sys.stdin)
 assert info["codec"] == "h264" and info["width"] == 160 and info["height"] == 120, info
@@ -31,7 +34,7 @@ assert info["frames"] == 100 and info["frames_exact"] and abs(info["fps"] - 25) 
 probe_refuses_text() {
   local status=0
   "$vivid" probe "$work/notes.txt" >"$work/refusal.json" || status=$?
-  [ "$status" -ne 0 ] && python3 -c '
+  [ "$status" -ne 0 ] && "$python" -c '
 import json, sys
 answer = json.load(open(sys.argv[1]))
 assert answer["code"] == "UNSUPPORTED_MEDIA" and answer["error"], answer' "$work/refusal.json"
@@ -39,7 +42,7 @@ assert answer["code"] == "UNSUPPORTED_MEDIA" and answer["error"], answer' "$work
 sample_writes_clips() {
   "$vivid" sample "$work/clip.mp4" --frames 8 --stride 2 --views 2x3 --short-side 64 --crop 48 \
     --output "$work/clips.safetensors" >/dev/null
-  python3 - "$work/clips.safetensors" <<'PY'
+  "$python" - "$work/clips.safetensors" <<'PY'
 import json, struct, sys
 import numpy as np
 raw = open(sys.argv[1], "rb").read()
