@@ -34,7 +34,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "VividTestSupport", path: "Sources/VividTestSupport"),
+        .target(name: "VividTestSupport", dependencies: ["Models", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "VividTestSupport"]),
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "VividTestSupport"]),
         .testTarget(name: "ClipSamplingTests", dependencies: ["ClipSampling", "Numerics", "VividTestSupport"]),

@@ -15,6 +15,11 @@ public struct HeadLogits: Sendable, Equatable {
     public var name: String
     /// (N, classes).
     public var logits: Tensor
+
+    public init(name: String, logits: Tensor) {
+        self.name = name
+        self.logits = logits
+    }
 }
 
 /// Input a model cannot take.

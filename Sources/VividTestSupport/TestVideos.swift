@@ -6,6 +6,8 @@ public enum TestVideos {
     /// Failure of the `ffmpeg` tool, with what it printed.
     public struct ToolError: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `ffmpeg -nostdin -v error -y ARGUMENTS`; throws with its standard error when it fails.

@@ -6,6 +6,6 @@ struct Vivid: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vivid",
         abstract: "Recognise actions in videos.",
-        subcommands: [ProbeCommand.self, SampleCommand.self, ForwardCommand.self, BenchCommand.self]
+        subcommands: [ClassifyCommand.self, ProbeCommand.self, SampleCommand.self, ForwardCommand.self, BenchCommand.self]
     )
 }

@@ -4,30 +4,6 @@ import Numerics
 import Testing
 import VividTestSupport
 
-/// Hands out random weights and remembers every tensor it gave, so a test can write them as a checkpoint.
-final class RecordingWeights: WeightSource {
-    private let random = RandomWeights(seed: 7)
-    private(set) var tensors: [(name: String, tensor: Tensor)] = []
-
-    func tensor(_ key: String, shape: [Int]) throws(WeightError) -> Tensor {
-        // Scale everything up from the small initialisation so that logits differ clearly between classes.
-        let base = try random.tensor(key, shape: shape)
-        let tensor = Tensor(shape: shape, storage: base.storage.map { key.hasSuffix("scale") ? $0 : $0 * 3 })
-        tensors.append((key, tensor))
-        return tensor
-    }
-}
-
-/// A tiny factorised encoder: 40 wide, 5 heads, 2 + 2 layers, 4 frames of 16², tubelets (2, 8, 8).
-func tinyFactorisedConfig(layout: ModelConfig.HeadLayout = .split) -> ModelConfig {
-    ModelConfig(
-        name: "tiny-fe", architecture: "vivit_factorised_encoder",
-        model: .init(hiddenSize: 40, spatial: .init(numLayers: 2, numHeads: 5, mlpDim: 56), temporal: .init(numLayers: 2, numHeads: 5, mlpDim: 56),
-                     tubeletSize: [2, 8, 8], numFrames: 4, imageSize: 16),
-        heads: [.init(name: "noun", classes: 5), .init(name: "verb", classes: 3)], headLayout: layout,
-        preprocessing: .init(framesPerClip: 4, stride: 1, shortSide: 16, cropSize: 16, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], temporalViews: 1, spatialCrops: 1))
-}
-
 @Suite("ViViT models: loading, heads and the published sizes")
 struct ViViTTests {
     let scratch: TemporaryDirectory
@@ -40,20 +16,13 @@ struct ViViTTests {
         return Tensor(shape: [views, 3, frames, size, size], storage: random.floats(views * 3 * frames * size * size))
     }
 
-    /// Writes `config` and `tensors` as a model folder.
     private func writeFolder(_ config: ModelConfig, _ tensors: [(name: String, tensor: Tensor)], name: String) throws -> String {
-        let folder = directory.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .prettyPrinted
-        try encoder.encode(config).write(to: folder.appendingPathComponent("config.json"))
-        try SafetensorsWriter.write(tensors, to: folder.appendingPathComponent("model.safetensors").path)
-        return folder.path
+        try TinyModels.writeFolder(config: config, tensors: tensors, at: directory.appendingPathComponent(name))
     }
 
     @Test("A model folder loads strictly and gives the logits of the weights it holds")
     func folderRoundTrip() throws {
-        let config = tinyFactorisedConfig()
+        let config = TinyModels.factorisedConfig()
         let recorded = RecordingWeights()
         let reference = try ModelLoader.make(config: config, weights: recorded)
         let folder = try writeFolder(config, recorded.tensors, name: "complete")
@@ -71,7 +40,7 @@ struct ViViTTests {
 
     @Test("A missing tensor, an unused tensor and a wrong shape are errors naming the key")
     func strictLoading() throws {
-        let config = tinyFactorisedConfig()
+        let config = TinyModels.factorisedConfig()
         let recorded = RecordingWeights()
         _ = try ModelLoader.make(config: config, weights: recorded)
         let key = "TemporalTransformer/encoderblock_1/MlpBlock_0/Dense_0/bias"
@@ -95,7 +64,7 @@ struct ViViTTests {
     @Test("Separate heads and one split projection give the same logits for the same weights")
     func headLayouts() throws {
         let split = RecordingWeights()
-        let splitModel = try ModelLoader.make(config: tinyFactorisedConfig(layout: .split), weights: split)
+        let splitModel = try ModelLoader.make(config: TinyModels.factorisedConfig(layout: .split), weights: split)
         var tensors = split.tensors.filter { !$0.name.hasPrefix("output_projection") }
         let kernel = split.tensors.first { $0.name == "output_projection/kernel" }!.tensor
         let bias = split.tensors.first { $0.name == "output_projection/bias" }!.tensor
@@ -104,7 +73,7 @@ struct ViViTTests {
             tensors.append(("output_projection_\(name)/kernel", Tensor(shape: [40, range.count], storage: columns)))
             tensors.append(("output_projection_\(name)/bias", Tensor(shape: [range.count], storage: Array(bias.storage[range]))))
         }
-        let separate = try ModelLoader.load(folder: try writeFolder(tinyFactorisedConfig(layout: .separate), tensors, name: "separate"))
+        let separate = try ModelLoader.load(folder: try writeFolder(TinyModels.factorisedConfig(layout: .separate), tensors, name: "separate"))
         let clips = randomClips(views: 1, frames: 4, size: 16)
         let a = try splitModel.forward(clips), b = try separate.forward(clips)
         for (x, y) in zip(a, b) { #expect(x.name == y.name && maxAbsoluteDifference(x.logits.storage, y.logits.storage) < 1e-5) }
@@ -112,7 +81,7 @@ struct ViViTTests {
 
     @Test("Input of the wrong shape is refused")
     func wrongInput() throws {
-        let model = try ModelLoader.make(config: tinyFactorisedConfig(), weights: RandomWeights())
+        let model = try ModelLoader.make(config: TinyModels.factorisedConfig(), weights: RandomWeights())
         #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [1, 3, 8, 16, 16])) }
         #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [3, 4, 16, 16])) }
     }

@@ -1,0 +1,110 @@
+import ClipSampling
+import VideoDecoding
+
+/// The answer to one classification: DESIGN §5's JSON, shared by `/classify` and `vivid classify --json`.
+public struct Classification: Sendable, Encodable {
+    public var requestID: String?
+    public var model: String
+    public var video: VideoSummary
+    public var sampling: SamplingSummary
+    public var aggregate: Scores
+    public var views: [ViewScores]?
+    public var timing: Timing
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", model, video, sampling, aggregate, views, warnings
+        case timing = "timing_ms"
+    }
+
+    /// One class and its probability.
+    public struct ScoredClass: Sendable, Encodable, Equatable {
+        public var index: Int
+        public var label: String
+        public var score: Float
+    }
+
+    /// One verb–noun pair and its probability.
+    public struct ScoredAction: Sendable, Encodable, Equatable {
+        public var verb: Int
+        public var noun: Int
+        public var label: String
+        public var score: Float
+    }
+
+    /// Top classes per head (in the model's head order) and, for verb/noun models, top actions.
+    public struct Scores: Sendable, Encodable {
+        public var method: AggregationMethod?
+        public var heads: [(name: String, classes: [ScoredClass])]
+        public var actions: [ScoredAction]?
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: NameKey.self)
+            try container.encodeIfPresent(method, forKey: NameKey("method"))
+            for (name, classes) in heads { try container.encode(classes, forKey: NameKey(name)) }
+            try container.encodeIfPresent(actions, forKey: NameKey("action"))
+        }
+
+        /// The top classes of `head`.
+        public func classes(_ head: String) -> [ScoredClass]? { heads.first { $0.name == head }?.classes }
+    }
+
+    /// One view's place in the video and its top classes.
+    public struct ViewScores: Sendable, Encodable {
+        public var view: ViewPlan.View
+        public var scores: Scores
+
+        public func encode(to encoder: any Encoder) throws {
+            try view.encode(to: encoder)
+            try scores.encode(to: encoder)
+        }
+    }
+
+    /// Facts about the video, as the answer reports them.
+    public struct VideoSummary: Sendable, Encodable {
+        public var duration: Double, fps: Double, frames: Int, width: Int, height: Int
+        public var codec: String, rotation: Int, variableFrameRate: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case duration = "duration_s", fps, frames, width, height, codec, rotation
+            case variableFrameRate = "variable_frame_rate"
+        }
+
+        init(_ info: VideoInfo) {
+            (duration, fps, frames, width, height) = (info.duration, info.fps, info.frameCount, info.width, info.height)
+            (codec, rotation, variableFrameRate) = (info.codec, info.rotation, info.variableFrameRate)
+        }
+    }
+
+    /// The sampling used, without the normalisation constants.
+    public struct SamplingSummary: Sendable, Encodable {
+        public var framesPerClip: Int, stride: Int, temporalViews: Int, spatialCrops: Int, shortSide: Int, cropSize: Int
+
+        enum CodingKeys: String, CodingKey {
+            case framesPerClip = "frames_per_clip", stride, temporalViews = "temporal_views"
+            case spatialCrops = "spatial_crops", shortSide = "short_side", cropSize = "crop_size"
+        }
+
+        init(_ settings: SamplingSettings) {
+            (framesPerClip, stride, temporalViews) = (settings.framesPerClip, settings.stride, settings.temporalViews)
+            (spatialCrops, shortSide, cropSize) = (settings.spatialCrops, settings.shortSide, settings.cropSize)
+        }
+    }
+
+    /// Milliseconds spent: uploading (server only), decoding and sampling, the forward passes, in all.
+    public struct Timing: Sendable, Encodable {
+        public var upload: Int?
+        public var decode: Int
+        public var forward: Int
+        public var total: Int
+    }
+}
+
+/// A coding key made from any string, for objects whose keys are head names.
+struct NameKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

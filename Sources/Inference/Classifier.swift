@@ -1,0 +1,124 @@
+import ClipSampling
+import Foundation
+import Models
+import Numerics
+import VideoDecoding
+
+/// What a caller may choose per classification (DESIGN §5's query parameters).
+public struct ClassifyOptions: Sendable {
+    /// Temporal × spatial views; nil takes the model's default.
+    public var views: (temporal: Int, spatial: Int)?
+    public var topK: Int
+    /// nil takes the model's configured rule.
+    public var aggregation: AggregationMethod?
+    /// Whether the answer lists each view's scores.
+    public var includeViews: Bool
+    public var segment: Segment
+
+    public init(views: (temporal: Int, spatial: Int)? = nil, topK: Int = 5, aggregation: AggregationMethod? = nil,
+                includeViews: Bool = true, segment: Segment = .init()) {
+        self.views = views
+        self.topK = topK
+        self.aggregation = aggregation
+        self.includeViews = includeViews
+        self.segment = segment
+    }
+}
+
+/// Decode → sample → forward → aggregate for one model; immutable after loading and safe to share.
+///
+/// Each temporal clip goes through the network as soon as its frames are decoded, so memory holds one
+/// clip's views at a time whatever the number of views.
+public final class Classifier: Sendable {
+    public let model: any ActionModel
+    public let labels: LabelSet
+    public let decoderOptions: DecoderOptions
+
+    public init(model: any ActionModel, labels: LabelSet, decoderOptions: DecoderOptions = .init()) {
+        self.model = model
+        self.labels = labels
+        self.decoderOptions = decoderOptions
+    }
+
+    /// Loads a model folder strictly, with its label files.
+    public convenience init(folder: String, decoderOptions: DecoderOptions = .init()) throws(WeightError) {
+        let model = try ModelLoader.load(folder: folder)
+        self.init(model: model, labels: try LabelSet(config: model.config, folder: folder), decoderOptions: decoderOptions)
+    }
+
+    public var name: String { model.config.name }
+
+    /// The sampling for `options`: the model's preprocessing with the requested views.
+    public func samplingSettings(_ options: ClassifyOptions) -> SamplingSettings {
+        var settings = SamplingSettings(model.config.preprocessing)
+        if let views = options.views { (settings.temporalViews, settings.spatialCrops) = views }
+        return settings
+    }
+
+    /// Classifies the video at `path`.
+    ///
+    /// - Throws: `DecodeError`, `SamplingError` (bad views or segment), `ModelError`.
+    public func classify(path: String, options: ClassifyOptions = .init()) throws -> Classification {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard (1...100).contains(options.topK) else { throw SamplingError.invalidSettings("top_k must be between 1 and 100") }
+        let decoder = try VideoDecoder(path: path, options: decoderOptions)
+        let plan = try ViewPlan(settings: samplingSettings(options), timeline: decoder.info.timeline, segment: options.segment)
+
+        var probabilities: ViewProbabilities?
+        var forwardTime = Duration.zero
+        var failure: ModelError?
+        try ClipReader.forEachClip(from: decoder, plan: plan) { clip in
+            guard failure == nil else { return }
+            let began = clock.now
+            do throws(ModelError) {
+                let views = ViewProbabilities(logits: try model.forward(clip.views))
+                if probabilities == nil { probabilities = views } else { probabilities!.append(views) }
+            } catch {
+                failure = error
+            }
+            forwardTime += clock.now - began
+        }
+        if let failure { throw failure }
+        guard let probabilities else { throw DecodeError.undecodable("no clip could be sampled") }
+
+        let method = options.aggregation ?? AggregationMethod(rawValue: model.config.aggregation) ?? .perView
+        let aggregate = scores(
+            heads: probabilities.headOrder.map { ($0, probabilities.mean(head: $0)) },
+            actions: probabilities.hasActions ? probabilities.actions(method: method) : nil,
+            method: method, topK: options.topK)
+        let views: [Classification.ViewScores]? = options.includeViews ? plan.views.enumerated().map { index, view in
+            Classification.ViewScores(view: view, scores: scores(
+                heads: probabilities.headOrder.map { ($0, probabilities.view(index, head: $0)) },
+                actions: probabilities.hasActions ? probabilities.actions(view: index) : nil, method: nil, topK: options.topK))
+        } : nil
+
+        let total = clock.now - start
+        return Classification(
+            requestID: nil, model: name, video: .init(decoder.info), sampling: .init(plan.settings),
+            aggregate: aggregate, views: views,
+            timing: .init(upload: nil, decode: milliseconds(total - forwardTime), forward: milliseconds(forwardTime), total: milliseconds(total)),
+            warnings: decoder.warnings)
+    }
+
+    /// Top-k classes per head and top-k actions (flat index verb × nouns + noun) with labels.
+    func scores(heads: [(String, [Float])], actions: [Float]?, method: AggregationMethod?, topK: Int) -> Classification.Scores {
+        let classes = heads.map { name, values in
+            (name, topIndices(values, k: topK).map { Classification.ScoredClass(index: $0, label: labels.label(head: name, index: $0), score: values[$0]) })
+        }
+        let nouns = model.config.heads.first { $0.name == "noun" }?.classes ?? 1
+        let scoredActions = actions.map { scores in
+            topIndices(scores, k: topK).map { index in
+                let (verb, noun) = (index / nouns, index % nouns)
+                return Classification.ScoredAction(
+                    verb: verb, noun: noun,
+                    label: "\(labels.label(head: "verb", index: verb)) \(labels.label(head: "noun", index: noun))", score: scores[index])
+            }
+        }
+        return Classification.Scores(method: method, heads: classes, actions: scoredActions)
+    }
+}
+
+func milliseconds(_ duration: Duration) -> Int {
+    Int((Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) * 1e-15).rounded())
+}
