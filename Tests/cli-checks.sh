@@ -4,6 +4,7 @@
 # Usage: Tests/cli-checks.sh PATH/TO/vivid
 set -euo pipefail
 vivid=$(realpath "$1")
+cd "$(dirname "$0")/.."
 # The system Python, for which `make deps` installs numpy and msgpack (a pyenv or venv python3 may lack them).
 python=/usr/bin/python3
 [ -x "$python" ] || python=python3
@@ -67,10 +68,36 @@ probe_limits() {
   [ "$status" -ne 0 ] && grep -q '"VIDEO_TOO_LARGE"' "$work/limit.json"
 }
 
+forward_matches_reference() {
+  "$python" Tools/convert.py scenic-vivit Tests/Fixtures/vivit_fe/checkpoint.msgpack "$work/fe" \
+    --class-splits 5,3 --split-names noun,verb >/dev/null
+  "$vivid" forward --model "$work/fe" --input Tests/Fixtures/vivit_fe/io.safetensors --output "$work/logits.json"
+  "$python" - "$work/logits.json" <<'PY'
+import json, sys
+import numpy as np
+sys.path.insert(0, "Tools")
+import safetensors_io
+reference = safetensors_io.read("Tests/Fixtures/vivit_fe/io.safetensors")[0]["logits"]
+answer = json.load(open(sys.argv[1]))
+logits = np.concatenate([np.array(answer["heads"]["noun"]), np.array(answer["heads"]["verb"])], axis=1)
+assert logits.shape == reference.shape, logits.shape
+assert (np.abs(logits - reference) <= 1e-4 * np.maximum(1, np.abs(reference))).all(), np.abs(logits - reference).max()
+PY
+}
+bench_reports_json() {
+  "$vivid" bench --model "$work/fe" --views 2 --json | "$python" -c '
+import json, sys
+result = json.load(sys.stdin)
+assert set(result) == {"arch", "views", "ms_per_view", "gflop_per_view", "gflops", "peak_rss_mb"}, result
+assert result["views"] == 2 and result["ms_per_view"] > 0 and result["gflop_per_view"] > 0, result'
+}
+
 check "probe prints the stream facts" probe_ok
 check "limits are options: a small --max-pixels refuses the clip" probe_limits
 check "probe refuses a text file with UNSUPPORTED_MEDIA" probe_refuses_text
 check "sample writes clips and the view plan" sample_writes_clips
+check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
+check "bench reports its JSON fields" bench_reports_json
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

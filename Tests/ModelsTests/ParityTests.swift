@@ -1,0 +1,84 @@
+import Foundation
+import Models
+import Numerics
+import Testing
+import VividTestSupport
+
+/// The repository's `Tests/Fixtures` folder: small random-weight reference models, their inputs and the
+/// reference implementations' logits, made by `Tools/make_fixtures.py`.
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+let repositoryRoot = fixtures.deletingLastPathComponent().deletingLastPathComponent()
+
+/// Runs `python3 Tools/convert.py ARGUMENTS`; throws with its output when it fails. The system Python is
+/// preferred: `make deps` installs numpy and msgpack for it (a pyenv or venv python3 may lack them).
+func convert(_ arguments: [String]) throws {
+    let process = Process()
+    let system = "/usr/bin/python3"
+    process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: system) ? system : "/usr/bin/env")
+    process.arguments = (process.executableURL!.path == system ? [] : ["python3"])
+        + [repositoryRoot.appendingPathComponent("Tools/convert.py").path] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw TestVideos.ToolError(description: "convert.py \(arguments.joined(separator: " ")): \(text)") }
+}
+
+@Suite("Parity with the reference implementations (converted published-format checkpoints)")
+struct ParityTests {
+    let scratch: TemporaryDirectory
+    var directory: URL { scratch.url }
+
+    init() throws { scratch = try TemporaryDirectory() }
+
+    /// Converts a fixture checkpoint, runs the Swift model on the fixture's input and compares logits:
+    /// |Δ| ≤ 1e-4 · max(1, |reference|).
+    private func expectParity(format: String, source: String, flags: [String] = [], io: String, heads: [String]) throws {
+        let folder = directory.appendingPathComponent("model").path
+        try convert([format, fixtures.appendingPathComponent(source).path, folder] + flags)
+        let model = try ModelLoader.load(folder: folder)
+        let reference = try SafetensorsFile(path: fixtures.appendingPathComponent(io).path)
+        let logits = try model.forward(try reference.tensor("clips"))
+        let expected = try reference.tensor("logits")
+        #expect(logits.map(\.name) == heads)
+        // The heads, concatenated in config order, are the reference's output row by row.
+        let rows = expected.shape[0]
+        let actual = (0..<rows).flatMap { row in
+            logits.flatMap { head in head.logits.storage[(row * head.logits.shape[1])..<((row + 1) * head.logits.shape[1])] }
+        }
+        #expect(actual.count == expected.count)
+        var worst: Float = 0
+        for (value, wanted) in zip(actual, expected.storage) { worst = max(worst, abs(value - wanted) / max(1, abs(wanted))) }
+        #expect(worst <= 1e-4, "worst scaled difference \(worst)")
+        #expect(expected.storage.map(abs).max()! > 0.5, "the reference logits are not trivially small")
+    }
+
+    @Test("ViViT Model 1 from a transformers save_pretrained folder")
+    func vivitTransformers() throws {
+        try expectParity(format: "hf-vivit", source: "vivit/checkpoint", io: "vivit/io.safetensors", heads: ["label"])
+    }
+
+    @Test("ViViT Model 1 from a Scenic msgpack checkpoint")
+    func vivitScenic() throws {
+        try expectParity(format: "scenic-vivit", source: "vivit/scenic_checkpoint.msgpack", flags: ["--frames", "8"],
+                         io: "vivit/io.safetensors", heads: ["label"])
+    }
+
+    @Test("ViViT factorised encoder from a Scenic msgpack checkpoint, one projection split into noun and verb")
+    func factorisedEncoderScenic() throws {
+        try expectParity(format: "scenic-vivit", source: "vivit_fe/checkpoint.msgpack",
+                         flags: ["--class-splits", "5,3", "--split-names", "noun,verb"], io: "vivit_fe/io.safetensors", heads: ["noun", "verb"])
+    }
+
+    @Test("Weights stored as float16 load and stay close")
+    func halfPrecisionWeights() throws {
+        let folder = directory.appendingPathComponent("half").path
+        try convert(["hf-vivit", fixtures.appendingPathComponent("vivit/checkpoint").path, folder, "--dtype", "f16"])
+        let model = try ModelLoader.load(folder: folder)
+        let reference = try SafetensorsFile(path: fixtures.appendingPathComponent("vivit/io.safetensors").path)
+        let logits = try model.forward(try reference.tensor("clips"))
+        #expect(maxAbsoluteDifference(logits[0].logits.storage, try reference.tensor("logits").storage) < 0.05)
+    }
+}

@@ -1,0 +1,543 @@
+#!/usr/bin/env python3
+"""Makes the ViViT parity fixtures in Tests/Fixtures/ (small random-weight models, inputs, reference logits).
+
+    python3 -m venv /root/venv-torch && /root/venv-torch/bin/pip install torch transformers safetensors msgpack numpy
+    /root/venv-torch/bin/python Tools/make_fixtures.py
+
+Writes (sizes deliberately not the published defaults: hidden 60, 5 heads of 12, MLP 84, image 32, 8 frames,
+tubelet (2, 8, 8), LayerNorm eps 1e-6, tanh GELU):
+  vivit/checkpoint/              transformers save_pretrained of a random VivitForVideoClassification (2 layers, 7 classes)
+  vivit/scenic_checkpoint.msgpack  the same weights as a Scenic Model 1 Flax checkpoint (inverse of MODELS.md §1.1)
+  vivit/io.safetensors           clips (2, 3, 8, 32, 32) float32 and the transformers logits (2, 7), computed in float64
+  vivit_fe/checkpoint.msgpack    a Scenic factorised-encoder checkpoint (2 spatial + 2 temporal layers, one
+                                 output_projection of 8 = 5 nouns then 3 verbs)
+  vivit_fe/io.safetensors        clips (2, 3, 8, 32, 32) and logits (2, 8) from the float64 forward below (MODELS.md §1.2)
+
+The factorised-encoder forward is written here from MODELS.md §1.2 (there is no transformers implementation); it
+is checked block by block against transformers' VivitLayer, its tubelet embedding against Conv3d, and the same
+code run as Model 1 against VivitForVideoClassification. Any disagreement stops the script. Finally the
+fixtures are converted with Tools/convert.py (by the system python3 when there is one) and the outputs checked.
+"""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import msgpack
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+sys.dont_write_bytecode = True  # keep Tools/ free of __pycache__
+sys.path.insert(0, HERE)
+import convert  # noqa: E402  (name mapping shared with the converter)
+import safetensors_io  # noqa: E402
+
+WIDTH, HEADS, HEAD_DIM, MLP = 60, 5, 12, 84
+IMAGE, FRAMES, TUBELET = 32, 8, (2, 8, 8)
+EPS = 1e-6
+STEPS = FRAMES // TUBELET[0]                      # 4 tubelets in time
+PATCHES = (IMAGE // TUBELET[1]) * (IMAGE // TUBELET[2])  # 16 per frame
+HF_LAYERS, HF_CLASSES = 2, 7
+FE_SPATIAL_LAYERS, FE_TEMPORAL_LAYERS, FE_SPLITS = 2, 2, (5, 3)
+BLOCK_TOLERANCE = 1e-10
+
+torch.set_default_dtype(torch.float64)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Random parameters (Flax layout, float32): std large enough that logits are O(1) and differ by class.
+
+
+def normal(rng, shape, std, mean=0.0):
+    return (mean + std * rng.standard_normal(shape)).astype(np.float32)
+
+
+def random_block(rng):
+    """One Scenic EncoderBlock: LayerNorm_0, MultiHeadDotProductAttention_0, LayerNorm_1, MlpBlock_0."""
+    attention = {part: {"kernel": normal(rng, (WIDTH, HEADS, HEAD_DIM), 0.2), "bias": normal(rng, (HEADS, HEAD_DIM), 0.1)}
+                 for part in ("query", "key", "value")}
+    attention["out"] = {"kernel": normal(rng, (HEADS, HEAD_DIM, WIDTH), 0.15), "bias": normal(rng, (WIDTH,), 0.1)}
+    return {
+        "LayerNorm_0": {"scale": normal(rng, (WIDTH,), 0.2, 1.0), "bias": normal(rng, (WIDTH,), 0.1)},
+        "MultiHeadDotProductAttention_0": attention,
+        "LayerNorm_1": {"scale": normal(rng, (WIDTH,), 0.2, 1.0), "bias": normal(rng, (WIDTH,), 0.1)},
+        "MlpBlock_0": {
+            "Dense_0": {"kernel": normal(rng, (WIDTH, MLP), 0.2), "bias": normal(rng, (MLP,), 0.1)},
+            "Dense_1": {"kernel": normal(rng, (MLP, WIDTH), 0.15), "bias": normal(rng, (WIDTH,), 0.1)},
+        },
+    }
+
+
+def random_encoder(rng, layers, tokens):
+    encoder = {f"encoderblock_{i}": random_block(rng) for i in range(layers)}
+    encoder["posembed_input"] = {"pos_embedding": normal(rng, (1, tokens, WIDTH), 0.5)}
+    encoder["encoder_norm"] = {"scale": normal(rng, (WIDTH,), 0.2, 1.0), "bias": normal(rng, (WIDTH,), 0.1)}
+    return encoder
+
+
+def random_embedding(rng):
+    return {"kernel": normal(rng, (*TUBELET, 3, WIDTH), 0.06), "bias": normal(rng, (WIDTH,), 0.1)}
+
+
+def random_fe_params(seed):
+    rng = np.random.default_rng(seed)
+    classes = sum(FE_SPLITS)
+    return {
+        "embedding": random_embedding(rng),
+        "cls_SpatialTransformer": normal(rng, (1, 1, WIDTH), 0.5),
+        "cls_TemporalTransformer": normal(rng, (1, 1, WIDTH), 0.5),
+        "SpatialTransformer": random_encoder(rng, FE_SPATIAL_LAYERS, PATCHES + 1),
+        "TemporalTransformer": random_encoder(rng, FE_TEMPORAL_LAYERS, STEPS + 1),
+        "output_projection": {"kernel": normal(rng, (WIDTH, classes), 0.3), "bias": normal(rng, (classes,), 0.2)},
+    }
+
+
+def random_model1_params(seed):
+    rng = np.random.default_rng(seed)
+    return {
+        "embedding": random_embedding(rng),
+        "cls": normal(rng, (1, 1, WIDTH), 0.5),
+        "Transformer": random_encoder(rng, HF_LAYERS, STEPS * PATCHES + 1),
+        "output_projection": {"kernel": normal(rng, (WIDTH, HF_CLASSES), 0.3), "bias": normal(rng, (HF_CLASSES,), 0.2)},
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Layout conversions between Flax and transformers (MODELS.md §1.1)
+
+
+def flax_block_to_hf(block):
+    """Scenic EncoderBlock (nested) -> transformers 4 layer names (relative to the layer)."""
+    a = block["MultiHeadDotProductAttention_0"]
+    out = {}
+    for part in ("query", "key", "value"):
+        out[f"attention.attention.{part}.weight"] = a[part]["kernel"].reshape(WIDTH, WIDTH).T
+        out[f"attention.attention.{part}.bias"] = a[part]["bias"].reshape(-1)
+    out["attention.output.dense.weight"] = a["out"]["kernel"].reshape(WIDTH, WIDTH).T
+    out["attention.output.dense.bias"] = a["out"]["bias"]
+    out["layernorm_before.weight"] = block["LayerNorm_0"]["scale"]
+    out["layernorm_before.bias"] = block["LayerNorm_0"]["bias"]
+    out["layernorm_after.weight"] = block["LayerNorm_1"]["scale"]
+    out["layernorm_after.bias"] = block["LayerNorm_1"]["bias"]
+    out["intermediate.dense.weight"] = block["MlpBlock_0"]["Dense_0"]["kernel"].T
+    out["intermediate.dense.bias"] = block["MlpBlock_0"]["Dense_0"]["bias"]
+    out["output.dense.weight"] = block["MlpBlock_0"]["Dense_1"]["kernel"].T
+    out["output.dense.bias"] = block["MlpBlock_0"]["Dense_1"]["bias"]
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}
+
+
+def model1_to_hf(params):
+    """Scenic Model 1 tree -> transformers 4 state dict of VivitForVideoClassification."""
+    enc = params["Transformer"]
+    out = {
+        "vivit.embeddings.cls_token": params["cls"],
+        "vivit.embeddings.position_embeddings": enc["posembed_input"]["pos_embedding"],
+        "vivit.embeddings.patch_embeddings.projection.weight": params["embedding"]["kernel"].transpose(4, 3, 0, 1, 2),
+        "vivit.embeddings.patch_embeddings.projection.bias": params["embedding"]["bias"],
+        "vivit.layernorm.weight": enc["encoder_norm"]["scale"],
+        "vivit.layernorm.bias": enc["encoder_norm"]["bias"],
+        "classifier.weight": params["output_projection"]["kernel"].T,
+        "classifier.bias": params["output_projection"]["bias"],
+    }
+    for i in range(HF_LAYERS):
+        for name, value in flax_block_to_hf(enc[f"encoderblock_{i}"]).items():
+            out[f"vivit.encoder.layer.{i}.{name}"] = value
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def hf_to_model1(sd):
+    """transformers 4 state dict -> Scenic Model 1 tree: the exact inverse of MODELS.md §1.1."""
+    def block(i):
+        p = f"vivit.encoder.layer.{i}."
+        attention = {part: {"kernel": sd[p + f"attention.attention.{part}.weight"].T.reshape(WIDTH, HEADS, HEAD_DIM),
+                            "bias": sd[p + f"attention.attention.{part}.bias"].reshape(HEADS, HEAD_DIM)}
+                     for part in ("query", "key", "value")}
+        attention["out"] = {"kernel": sd[p + "attention.output.dense.weight"].T.reshape(HEADS, HEAD_DIM, WIDTH),
+                            "bias": sd[p + "attention.output.dense.bias"]}
+        return {
+            "LayerNorm_0": {"scale": sd[p + "layernorm_before.weight"], "bias": sd[p + "layernorm_before.bias"]},
+            "MultiHeadDotProductAttention_0": attention,
+            "LayerNorm_1": {"scale": sd[p + "layernorm_after.weight"], "bias": sd[p + "layernorm_after.bias"]},
+            "MlpBlock_0": {"Dense_0": {"kernel": sd[p + "intermediate.dense.weight"].T, "bias": sd[p + "intermediate.dense.bias"]},
+                           "Dense_1": {"kernel": sd[p + "output.dense.weight"].T, "bias": sd[p + "output.dense.bias"]}},
+        }
+    transformer = {f"encoderblock_{i}": block(i) for i in range(HF_LAYERS)}
+    transformer["posembed_input"] = {"pos_embedding": sd["vivit.embeddings.position_embeddings"]}
+    transformer["encoder_norm"] = {"scale": sd["vivit.layernorm.weight"], "bias": sd["vivit.layernorm.bias"]}
+    tree = {
+        "embedding": {"kernel": sd["vivit.embeddings.patch_embeddings.projection.weight"].transpose(2, 3, 4, 1, 0),
+                      "bias": sd["vivit.embeddings.patch_embeddings.projection.bias"]},
+        "cls": sd["vivit.embeddings.cls_token"],
+        "Transformer": transformer,
+        "output_projection": {"kernel": sd["classifier.weight"].T, "bias": sd["classifier.bias"]},
+    }
+    return map_tree(tree, lambda a: np.ascontiguousarray(a, dtype=np.float32))
+
+
+def map_tree(tree, fn):
+    return {k: map_tree(v, fn) if isinstance(v, dict) else fn(v) for k, v in tree.items()}
+
+
+def flatten(tree, prefix=""):
+    out = {}
+    for k, v in tree.items():
+        name = f"{prefix}/{k}" if prefix else k
+        out.update(flatten(v, name) if isinstance(v, dict) else {name: v})
+    return out
+
+
+def to_module_names(hf4_layer, module):
+    """Layer-relative transformers 4 names -> the names `module` (a VivitLayer of the installed
+    transformers, 4.x or 5.x) uses in memory."""
+    result = {}
+    for name in module.state_dict():
+        hf4 = convert.hf4_name("vivit.layers.0." + name).replace("vivit.encoder.layer.0.", "", 1)
+        result[name] = torch.from_numpy(hf4_layer[hf4].astype(np.float64))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Flax msgpack writing (flax.serialization's format: ndarray = ExtType 1, numpy scalar = ExtType 3, each
+# holding msgpack of [shape, dtype name, C-order bytes])
+
+
+def _array_payload(array):
+    array = np.asarray(array)  # (np.ascontiguousarray would turn a 0-d scalar into shape (1,))
+    return msgpack.packb((list(array.shape), array.dtype.name, array.tobytes("C")), use_bin_type=True)
+
+
+def _msgpack_default(value):
+    if isinstance(value, np.ndarray):
+        return msgpack.ExtType(1, _array_payload(value))
+    if isinstance(value, np.generic):
+        return msgpack.ExtType(3, _array_payload(np.asarray(value)))
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def write_scenic_checkpoint(path, params):
+    """A Scenic TrainState as its checkpoints store it (flax.optim optimizer with the parameters as target)."""
+    state = {
+        "global_step": 1000,
+        "optimizer": {"target": params, "state": {"step": np.int64(1000), "param_states": {}}},
+        "model_state": {},
+        "rng": np.array([0, 42], dtype=np.uint32),
+        "accum_train_time": np.float64(12.5),
+    }
+    with open(path, "wb") as f:
+        f.write(msgpack.packb(state, default=_msgpack_default, strict_types=True, use_bin_type=True))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The float64 forward written from MODELS.md §1.1/§1.2, on Flax-layout parameters
+
+
+def t64(array):
+    return torch.from_numpy(np.asarray(array, dtype=np.float64))
+
+
+def layer_norm(x, p):
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + EPS) * t64(p["scale"]) + t64(p["bias"])
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def encoder_block(x, p):
+    """Pre-LN block: x + out(MHA(LN0 x)); x + Dense_1(gelu(Dense_0(LN1 x))). x: (B, L, D)."""
+    a = p["MultiHeadDotProductAttention_0"]
+    y = layer_norm(x, p["LayerNorm_0"])
+    q, k, v = (torch.einsum("bld,dhk->blhk", y, t64(a[n]["kernel"])) + t64(a[n]["bias"]) for n in ("query", "key", "value"))
+    scores = torch.einsum("bqhk,bshk->bhqs", q / math.sqrt(HEAD_DIM), k)
+    weights = torch.softmax(scores, dim=-1)
+    heads = torch.einsum("bhqs,bshk->bqhk", weights, v)
+    x = x + torch.einsum("bqhk,hkd->bqd", heads, t64(a["out"]["kernel"])) + t64(a["out"]["bias"])
+    m = p["MlpBlock_0"]
+    y = layer_norm(x, p["LayerNorm_1"])
+    y = gelu_tanh(y @ t64(m["Dense_0"]["kernel"]) + t64(m["Dense_0"]["bias"]))
+    return x + y @ t64(m["Dense_1"]["kernel"]) + t64(m["Dense_1"]["bias"])
+
+
+def tubelet_embedding(clips, p):
+    """clips (B, C, T, H, W) -> (B, nt, gh*gw, D) with the Flax kernel (t, h, w, C, D); patches h-major, w-minor."""
+    b, c, t_all, h_all, w_all = clips.shape
+    t, h, w = TUBELET
+    x = clips.reshape(b, c, t_all // t, t, h_all // h, h, w_all // w, w)
+    out = torch.einsum("bcTtHhWw,thwcd->bTHWd", x, t64(p["kernel"])) + t64(p["bias"])
+    return out.reshape(b, t_all // t, (h_all // h) * (w_all // w), WIDTH)
+
+
+def run_encoder(x, encoder, layers, trace=None):
+    x = x + t64(encoder["posembed_input"]["pos_embedding"])
+    for i in range(layers):
+        if trace is not None:
+            trace.append((encoder[f"encoderblock_{i}"], x))
+        x = encoder_block(x, encoder[f"encoderblock_{i}"])
+    return layer_norm(x, encoder["encoder_norm"])
+
+
+def fe_forward(clips, params, trace=None):
+    """MODELS.md §1.2: per-frame spatial encoder (shared weights), token 0 of each, temporal encoder, token 0."""
+    tokens = tubelet_embedding(clips, params["embedding"])            # (B, nt, P, D)
+    b, nt, patches, d = tokens.shape
+    frames = tokens.reshape(b * nt, patches, d)
+    cls = t64(params["cls_SpatialTransformer"]).expand(b * nt, 1, d)
+    spatial = run_encoder(torch.cat([cls, frames], 1), params["SpatialTransformer"], FE_SPATIAL_LAYERS, trace)
+    per_step = spatial[:, 0].reshape(b, nt, d)
+    cls = t64(params["cls_TemporalTransformer"]).expand(b, 1, d)
+    temporal = run_encoder(torch.cat([cls, per_step], 1), params["TemporalTransformer"], FE_TEMPORAL_LAYERS, trace)
+    head = params["output_projection"]
+    return temporal[:, 0] @ t64(head["kernel"]) + t64(head["bias"])
+
+
+def model1_forward(clips, params):
+    """MODELS.md §1.1 with the same pieces: tokens t-major, one cls, one encoder."""
+    tokens = tubelet_embedding(clips, params["embedding"])
+    b, nt, patches, d = tokens.shape
+    x = torch.cat([t64(params["cls"]).expand(b, 1, d), tokens.reshape(b, nt * patches, d)], 1)
+    x = run_encoder(x, params["Transformer"], HF_LAYERS)
+    head = params["output_projection"]
+    return x[:, 0] @ t64(head["kernel"]) + t64(head["bias"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# transformers reference
+
+
+def hf_config(layers, classes):
+    from transformers import VivitConfig
+
+    config = VivitConfig(
+        image_size=IMAGE, num_frames=FRAMES, tubelet_size=list(TUBELET), num_channels=3, hidden_size=WIDTH,
+        num_hidden_layers=layers, num_attention_heads=HEADS, intermediate_size=MLP, hidden_act="gelu_fast",
+        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, layer_norm_eps=EPS, qkv_bias=True, num_labels=classes,
+    )
+    # The eager attention computes its softmax in float32 even for float64 inputs; SDPA keeps float64.
+    config._attn_implementation = "sdpa"
+    return config
+
+
+def check(condition, message):
+    if not condition:
+        raise SystemExit(f"make_fixtures.py: CHECK FAILED: {message}")
+    print(f"  ok  {message}")
+
+
+def make_hf_fixture(clips):
+    from transformers import VivitForVideoClassification
+
+    folder = os.path.join(FIXTURES, "vivit")
+    checkpoint = os.path.join(folder, "checkpoint")
+    shutil.rmtree(checkpoint, ignore_errors=True)
+    os.makedirs(checkpoint)
+
+    params = random_model1_params(seed=1)
+    hf4 = model1_to_hf(params)
+    # Load through transformers' own loader (it maps hub names to its in-memory names), then save_pretrained.
+    with tempfile.TemporaryDirectory() as scratch:
+        hf_config(HF_LAYERS, HF_CLASSES).save_pretrained(scratch)
+        safetensors_io.write(os.path.join(scratch, "model.safetensors"), hf4, metadata={"format": "pt"})
+        model = VivitForVideoClassification.from_pretrained(scratch, attn_implementation="sdpa")
+    model.config._attn_implementation = "sdpa"
+    model.save_pretrained(checkpoint)
+    for entry in os.listdir(checkpoint):
+        if entry not in ("config.json", "model.safetensors"):
+            path = os.path.join(checkpoint, entry)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    saved, _ = safetensors_io.read(os.path.join(checkpoint, "model.safetensors"))
+    check(sorted(saved) == sorted(hf4) and all(np.array_equal(saved[k], hf4[k]) for k in hf4),
+          "vivit/checkpoint holds exactly the generated weights under transformers 4 names")
+
+    model = model.double().eval()
+    with torch.no_grad():
+        logits = model(pixel_values=torch.from_numpy(clips.astype(np.float64)).permute(0, 2, 1, 3, 4)).logits
+    mine = model1_forward(torch.from_numpy(clips.astype(np.float64)), params)
+    diff = (logits - mine).abs().max().item()
+    check(diff < 1e-10, f"Model 1 forward written here == VivitForVideoClassification (float64): max |Δlogit| {diff:.2e}")
+
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.numpy().astype(np.float32)},
+                         metadata={"made_by": "Tools/make_fixtures.py", "reference": "transformers VivitForVideoClassification, float64",
+                                   "clips_layout": "N,C,T,H,W"})
+    scenic = hf_to_model1(saved)
+    check(all(np.array_equal(a, b) for a, b in zip(flatten(scenic).values(), flatten(params).values()))
+          and list(flatten(scenic)) == list(flatten(params)),
+          "inverse §1.1 transforms give back the generated Scenic Model 1 tree")
+    write_scenic_checkpoint(os.path.join(folder, "scenic_checkpoint.msgpack"), scenic)
+    return logits.numpy()
+
+
+def make_fe_fixture(clips):
+    from transformers.models.vivit.modeling_vivit import VivitLayer
+
+    folder = os.path.join(FIXTURES, "vivit_fe")
+    os.makedirs(folder, exist_ok=True)
+    params = random_fe_params(seed=3)
+    x = torch.from_numpy(clips.astype(np.float64))
+
+    # Tubelet embedding == Conv3d with the transformers weight layout.
+    conv = torch.nn.functional.conv3d(x, t64(params["embedding"]["kernel"]).permute(4, 3, 0, 1, 2),
+                                      t64(params["embedding"]["bias"]), stride=TUBELET)
+    conv = conv.flatten(3).permute(0, 2, 3, 1)     # (B, nt, gh*gw, D)
+    diff = (conv - tubelet_embedding(x, params["embedding"])).abs().max().item()
+    check(diff < 1e-12, f"tubelet embedding == Conv3d(kernel (2, 8, 8), stride (2, 8, 8)): max |Δ| {diff:.2e}")
+
+    trace = []
+    logits = fe_forward(x, params, trace)
+    check(len(trace) == FE_SPATIAL_LAYERS + FE_TEMPORAL_LAYERS, f"{len(trace)} encoder blocks traced")
+    layer = VivitLayer(hf_config(1, 1)).double().eval()
+    for index, (block, block_input) in enumerate(trace):
+        layer.load_state_dict(to_module_names(flax_block_to_hf(block), layer), strict=True)
+        with torch.no_grad():
+            reference = layer(block_input)
+        reference = reference[0] if isinstance(reference, tuple) else reference
+        diff = (reference - encoder_block(block_input, block)).abs().max().item()
+        where = "spatial" if index < FE_SPATIAL_LAYERS else "temporal"
+        check(diff < BLOCK_TOLERANCE, f"{where} block {index % FE_SPATIAL_LAYERS} == transformers VivitLayer "
+                                      f"(input {tuple(block_input.shape)}): max |Δ| {diff:.2e}")
+
+    write_scenic_checkpoint(os.path.join(folder, "checkpoint.msgpack"), params)
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.numpy().astype(np.float32)},
+                         metadata={"made_by": "Tools/make_fixtures.py", "reference": "factorised encoder forward (MODELS.md 1.2), float64",
+                                   "clips_layout": "N,C,T,H,W", "heads": "noun 0..4, verb 5..7"})
+    return params, logits.numpy()
+
+
+def check_against_flax(params, clips):
+    """Optional (when jax and flax are installed): the Scenic building blocks in Flax itself, float64 —
+    flax.linen MultiHeadDotProductAttention/LayerNorm/Dense/gelu with Scenic's module names, nn.Conv VALID
+    for the embedding — against the torch code above; and flax.serialization reads the written checkpoint."""
+    try:
+        import jax
+        import jax.numpy as jnp
+        from flax import linen as nn
+        from flax import serialization
+    except ImportError:
+        print("  --  Flax cross-check skipped (jax/flax not installed)")
+        return
+    jax.config.update("jax_enable_x64", True)
+
+    class MlpBlock(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            x = nn.gelu(nn.Dense(MLP, dtype=jnp.float64, param_dtype=jnp.float64)(x), approximate=True)
+            return nn.Dense(WIDTH, dtype=jnp.float64, param_dtype=jnp.float64)(x)
+
+    class EncoderBlock(nn.Module):  # Scenic's vit.EncoderBlock at inference (dropout off)
+        @nn.compact
+        def __call__(self, inputs):
+            x = nn.LayerNorm(epsilon=EPS, dtype=jnp.float64, param_dtype=jnp.float64)(inputs)
+            x = nn.MultiHeadDotProductAttention(num_heads=HEADS, dtype=jnp.float64, param_dtype=jnp.float64)(x, x, deterministic=True)
+            x = x + inputs
+            y = nn.LayerNorm(epsilon=EPS, dtype=jnp.float64, param_dtype=jnp.float64)(x)
+            return x + MlpBlock()(y)
+
+    as64 = lambda tree: map_tree(tree, lambda a: jnp.asarray(a, dtype=jnp.float64))
+    x = torch.from_numpy(clips.astype(np.float64))
+    trace = []
+    fe_forward(x, params, trace)
+    for index, (block, block_input) in enumerate(trace):
+        flax_out = EncoderBlock().apply({"params": as64(block)}, jnp.asarray(block_input.numpy()))
+        diff = float(np.abs(np.asarray(flax_out) - encoder_block(block_input, block).numpy()).max())
+        check(diff < BLOCK_TOLERANCE, f"block {index} == flax.linen EncoderBlock (Scenic names, (D,H,dh) kernels): max |Δ| {diff:.2e}")
+    conv = nn.Conv(WIDTH, kernel_size=TUBELET, strides=TUBELET, padding="VALID", dtype=jnp.float64, param_dtype=jnp.float64)
+    flax_tokens = conv.apply({"params": as64(params["embedding"])}, jnp.asarray(x.permute(0, 2, 3, 4, 1).numpy()))
+    flax_tokens = np.asarray(flax_tokens).reshape(x.shape[0], STEPS, PATCHES, WIDTH)
+    diff = float(np.abs(flax_tokens - tubelet_embedding(x, params["embedding"]).numpy()).max())
+    check(diff < 1e-12, f"tubelet embedding == flax.linen Conv VALID on (B, T, H, W, C): max |Δ| {diff:.2e}")
+    with open(os.path.join(FIXTURES, "vivit_fe", "checkpoint.msgpack"), "rb") as f:
+        restored = flatten(serialization.msgpack_restore(f.read())["optimizer"]["target"])
+    flat = flatten(params)
+    check(list(restored) == list(flat) and all(np.array_equal(restored[k], flat[k]) for k in flat),
+          "flax.serialization.msgpack_restore reads vivit_fe/checkpoint.msgpack back exactly")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Converter checks
+
+
+def run_converter(arguments):
+    python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+    result = subprocess.run([python, os.path.join(HERE, "convert.py")] + arguments, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"make_fixtures.py: convert.py {' '.join(arguments)} failed:\n{result.stdout}{result.stderr}")
+    return python
+
+
+def check_converter(fe_params):
+    with tempfile.TemporaryDirectory() as scratch:
+        x1, x2, x3 = (os.path.join(scratch, name) for name in ("x1", "x2", "x3"))
+        python = run_converter(["hf-vivit", os.path.join(FIXTURES, "vivit", "checkpoint"), x1])
+        run_converter(["scenic-vivit", os.path.join(FIXTURES, "vivit_fe", "checkpoint.msgpack"), x2,
+                       "--class-splits", "5,3", "--split-names", "noun,verb"])
+        run_converter(["scenic-vivit", os.path.join(FIXTURES, "vivit", "scenic_checkpoint.msgpack"), x3, "--frames", str(FRAMES)])
+        print(f"  (converter run by {python})")
+
+        hf, _ = safetensors_io.read(os.path.join(FIXTURES, "vivit", "checkpoint", "model.safetensors"))
+        t1, _ = safetensors_io.read(os.path.join(x1, "model.safetensors"))
+        t3, _ = safetensors_io.read(os.path.join(x3, "model.safetensors"))
+        check(sorted(t1) == sorted(hf) and all(np.array_equal(t1[k], hf[k]) for k in hf),
+              f"hf-vivit output == the transformers checkpoint ({len(hf)} tensors)")
+        check(sorted(t3) == sorted(t1) and all(t3[k].shape == t1[k].shape and np.array_equal(t3[k], t1[k]) for k in t1),
+              "scenic-vivit (Model 1) output == hf-vivit output, every tensor bit for bit")
+        t2, _ = safetensors_io.read(os.path.join(x2, "model.safetensors"))
+        flat = flatten(fe_params)
+        check(sorted(t2) == sorted(flat) and all(np.array_equal(t2[k], flat[k]) for k in flat),
+              f"scenic-vivit (factorised) output == the Flax tree, names and shapes kept ({len(flat)} tensors)")
+
+        c1, c2, c3 = (json.load(open(os.path.join(x, "config.json"))) for x in (x1, x2, x3))
+        model1 = {"hidden_size": WIDTH, "num_layers": HF_LAYERS, "num_heads": HEADS, "mlp_dim": MLP, "tubelet_size": list(TUBELET),
+                  "num_frames": FRAMES, "image_size": IMAGE, "layer_norm_eps": EPS, "gelu": "tanh"}
+        check(c1["architecture"] == "vivit" and c1["model"] == model1 and c1["heads"] == [{"name": "label", "classes": HF_CLASSES, "labels": None}]
+              and c1["head_layout"] == "single", "hf-vivit config.json")
+        check({k: v for k, v in c3.items() if k != "name"} == {k: v for k, v in c1.items() if k != "name"},
+              "scenic-vivit (Model 1) config.json == hf-vivit config.json")
+        encoder = {"num_layers": 2, "num_heads": HEADS, "mlp_dim": MLP}
+        fe_model = {"hidden_size": WIDTH, "spatial": encoder, "temporal": encoder, "tubelet_size": list(TUBELET),
+                    "num_frames": FRAMES, "image_size": IMAGE, "layer_norm_eps": EPS, "gelu": "tanh"}
+        check(c2["architecture"] == "vivit_factorised_encoder" and c2["model"] == fe_model and c2["head_layout"] == "split"
+              and c2["heads"] == [{"name": "noun", "classes": 5, "labels": None}, {"name": "verb", "classes": 3, "labels": None}],
+              "scenic-vivit (factorised) config.json")
+        preprocessing = {"frames_per_clip": FRAMES, "stride": 2, "short_side": 256, "crop_size": IMAGE,
+                         "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "temporal_views": 4, "spatial_crops": 3}
+        check(all(c["preprocessing"] == preprocessing and c["aggregation"] == "per_view" for c in (c1, c2, c3)),
+              "preprocessing defaults (mean = std = 0.5, short side 256, 4x3 views, per_view)")
+
+
+def main():
+    os.makedirs(FIXTURES, exist_ok=True)
+    clips_hf = np.random.default_rng(2).standard_normal((2, 3, FRAMES, IMAGE, IMAGE)).astype(np.float32)
+    clips_fe = np.random.default_rng(4).standard_normal((2, 3, FRAMES, IMAGE, IMAGE)).astype(np.float32)
+    print("ViViT Model 1 (transformers):")
+    hf_logits = make_hf_fixture(clips_hf)
+    print("ViViT factorised encoder (Scenic layout):")
+    fe_params, fe_logits = make_fe_fixture(clips_fe)
+    check_against_flax(fe_params, clips_fe)
+    print("Converter:")
+    check_converter(fe_params)
+
+    print("Summary:")
+    for name, logits in (("vivit", hf_logits), ("vivit_fe", fe_logits)):
+        spread = logits.max(1) - logits.min(1)
+        print(f"  {name:9s} logits {logits.shape}: max |logit| {np.abs(logits).max():.3f}, "
+              f"per-row range {', '.join(f'{s:.3f}' for s in spread)}, argmax {logits.argmax(1).tolist()}")
+    total = 0
+    for folder, _, files in sorted(os.walk(FIXTURES)):
+        for file in sorted(files):
+            path = os.path.join(folder, file)
+            size = os.path.getsize(path)
+            total += size
+            print(f"  {os.path.relpath(path, ROOT):55s} {size:>9,d} bytes")
+    print(f"  {'total':55s} {total:>9,d} bytes")
+
+
+if __name__ == "__main__":
+    main()
