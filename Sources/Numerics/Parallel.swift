@@ -13,16 +13,22 @@ public enum Parallel {
     ///   - count: items (rows) to process.
     ///   - cost: rough work per item in elements; below ~32 K elements in all the work runs inline.
     public static func forEachRange(count: Int, cost: Int, _ body: (Range<Int>) -> Void) {
+        forEachChunk(count: count, cost: cost) { _, range in body(range) }
+    }
+
+    /// Like `forEachRange`, also passing the chunk's number (below `workers`), so that each chunk can use
+    /// its own slice of a scratch buffer.
+    public static func forEachChunk(count: Int, cost: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         let chunks = min(workers, count, max(1, count * cost / 32_768))
         guard chunks > 1 else {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body(0, 0..<count) }
             return
         }
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-                box.value(start..<end)
+                box.value(chunk, start..<end)
             }
         }
     }

@@ -83,7 +83,7 @@ struct KernelTests {
         let count = sequences * length * heads * headSize
         let q = random.floats(count, scale: 2), k = random.floats(count, scale: 2), v = random.floats(count)
         var output = [Float](repeating: 0, count: count)
-        var scores = [Float](repeating: 0, count: length * length)
+        var scores = [Float](repeating: 0, count: Attention.scratchCount(length: length))
         output.withUnsafeMutableBufferPointer { out in
             scores.withUnsafeMutableBufferPointer { s in
                 Attention.apply(query: q, key: k, value: v, into: out.baseAddress!, sequences: sequences, length: length,

@@ -96,7 +96,7 @@ struct TransformerEncoder {
             value = Scratch(count: rows * width)
             context = Scratch(count: rows * width)
             hidden = Scratch(count: rows * mlp)
-            scores = Scratch(count: length * length)
+            scores = Scratch(count: Attention.scratchCount(length: length))
         }
     }
 
