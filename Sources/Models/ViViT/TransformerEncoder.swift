@@ -100,6 +100,13 @@ struct TransformerEncoder {
         }
     }
 
+    /// Floating-point operations on `sequences` × `length` tokens: projections, attention products, MLP.
+    func flops(sequences: Double, length: Double) -> Double {
+        let rows = sequences * length, d = Double(width), hidden = Double(mlp)
+        let perBlock = 2 * rows * d * d * 4 + 2 * rows * d * hidden * 2 + 4 * sequences * length * length * d
+        return perBlock * Double(blocks.count)
+    }
+
     func makeWorkspace(rows: Int, length: Int) -> Workspace {
         Workspace(rows: rows, length: length, width: width, mlp: mlp)
     }

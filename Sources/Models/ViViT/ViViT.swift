@@ -53,7 +53,7 @@ public struct ViViT: ActionModel {
 
     public var flopsPerView: Double {
         let tokens = Double(tokenCount)
-        return 2 * tokens * Double(3 * tubelet.t * tubelet.h * tubelet.w) * Double(width) + encoderFlops(encoder, sequences: 1, length: tokens + 1)
+        return 2 * tokens * Double(3 * tubelet.t * tubelet.h * tubelet.w) * Double(width) + encoder.flops(sequences: 1, length: tokens + 1)
     }
 
     public func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {

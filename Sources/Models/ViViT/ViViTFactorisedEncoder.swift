@@ -68,7 +68,7 @@ public struct FactorisedEncoderViViT: ActionModel {
     public var flopsPerView: Double {
         let steps = Double(timeSteps), patches = Double(patchesPerFrame), d = Double(width)
         let embed = 2 * steps * patches * Double(3 * tubelet.t * tubelet.h * tubelet.w) * d
-        return embed + encoderFlops(spatial, sequences: steps, length: patches + 1) + encoderFlops(temporal, sequences: 1, length: steps + 1)
+        return embed + spatial.flops(sequences: steps, length: patches + 1) + temporal.flops(sequences: 1, length: steps + 1)
     }
 
     public func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {
@@ -111,21 +111,4 @@ public struct FactorisedEncoderViViT: ActionModel {
         }
         return features.withUnsafeBufferPointer { heads.apply($0.baseAddress!, rows: views) }
     }
-}
-
-/// Copies a (1, 1, D) class token into a row.
-func copy(_ token: Tensor, to row: UnsafeMutablePointer<Float>) {
-    token.storage.withUnsafeBufferPointer { row.update(from: $0.baseAddress!, count: $0.count) }
-}
-
-/// Adds a (1, rows, D) position embedding to `rows` token rows.
-func add(_ positions: Tensor, to tokens: UnsafeMutablePointer<Float>, rows: Int) {
-    positions.storage.withUnsafeBufferPointer { Elementwise.add($0.baseAddress!, to: tokens, count: rows * positions.shape[2]) }
-}
-
-/// FLOPs of a transformer encoder on `sequences` × `length` tokens: projections, attention products, MLP.
-func encoderFlops(_ encoder: TransformerEncoder, sequences: Double, length: Double) -> Double {
-    let rows = sequences * length, d = Double(encoder.width), mlp = Double(encoder.mlp)
-    let perBlock = 2 * rows * d * d * 4 + 2 * rows * d * mlp * 2 + 4 * sequences * length * length * d
-    return perBlock * Double(encoder.blocks.count)
 }
