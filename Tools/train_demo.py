@@ -224,7 +224,7 @@ def main():
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
             step += 1
-            if step % 100 == 0:
+            if step % 250 == 0:
                 accuracy = evaluate(model, val_frames, val_verbs, val_nouns, args.crop)
                 curve.append({"step": step, "minutes": round(elapsed / 60, 2), "loss": round(loss.item(), 4),
                               "val_verb": round(accuracy[0], 4), "val_noun": round(accuracy[1], 4), "val_action": round(accuracy[2], 4)})
