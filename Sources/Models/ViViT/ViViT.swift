@@ -8,18 +8,13 @@ import Numerics
 /// ViViT Model 1: tubelet tokens of the whole clip, one class token, one transformer over all of them.
 public struct ViViT: ActionModel {
     public let config: ModelConfig
-    private let tubelet: (t: Int, h: Int, w: Int)
     private let width: Int
-    private let embedding: Linear
+    private let embedding: TubeletEmbedding
     private let cls: Tensor
     private let positions: Tensor
     private let encoder: TransformerEncoder
     private let norm: LayerNormWeights
     private let heads: ClassifierHeads
-
-    private var tokenCount: Int {
-        (config.model.numFrames / tubelet.t) * (config.model.imageSize / tubelet.h) * (config.model.imageSize / tubelet.w)
-    }
 
     public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
         let model = config.model
@@ -31,15 +26,12 @@ public struct ViViT: ActionModel {
         let tubelet = (t: model.tubeletSize[0], h: model.tubeletSize[1], w: model.tubeletSize[2])
         self.config = config
         self.width = width
-        self.tubelet = tubelet
         let root = WeightScope(weights, separator: ".")
         let embeddings = root("vivit")("embeddings")
-        let projection = embeddings("patch_embeddings")("projection")
-        embedding = Linear(
-            weight: try projection.tensor("weight", shape: [width, 3, tubelet.t, tubelet.h, tubelet.w]),
-            bias: try projection.tensor("bias", shape: [width]),
-            layout: .outputMajor, inputSize: 3 * tubelet.t * tubelet.h * tubelet.w, outputSize: width)
-        let tokens = (model.numFrames / tubelet.t) * (model.imageSize / tubelet.h) * (model.imageSize / tubelet.w)
+        let embedding = try TubeletEmbedding.torch(embeddings("patch_embeddings")("projection"), tubelet: tubelet, width: width,
+                                                   frames: model.numFrames, size: model.imageSize)
+        self.embedding = embedding
+        let tokens = embedding.steps * embedding.patchesPerStep
         cls = try embeddings.tensor("cls_token", shape: [1, 1, width])
         positions = try embeddings.tensor("position_embeddings", shape: [1, tokens + 1, width])
         var blocks: [EncoderBlock] = []
@@ -52,27 +44,23 @@ public struct ViViT: ActionModel {
     }
 
     public var flopsPerView: Double {
-        let tokens = Double(tokenCount)
-        return 2 * tokens * Double(3 * tubelet.t * tubelet.h * tubelet.w) * Double(width) + encoder.flops(sequences: 1, length: tokens + 1)
+        embedding.flops + encoder.flops(sequences: 1, length: Double(embedding.steps * embedding.patchesPerStep + 1))
     }
 
     public func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {
         try validate(clips, frames: config.model.numFrames, size: config.model.imageSize)
-        let views = clips.shape[0], viewSize = clips.count / views
-        let tokens = tokenCount, length = tokens + 1
-        let patchSize = 3 * tubelet.t * tubelet.h * tubelet.w
-        let patchRows = Scratch(count: tokens * patchSize)
+        let views = clips.shape[0]
+        let tokens = embedding.steps * embedding.patchesPerStep, length = tokens + 1
+        let patchRows = Scratch(count: tokens * embedding.patchSize)
         let sequence = Scratch(count: length * width)
         let workspace = encoder.makeWorkspace(rows: length, length: length)
         var features = [Float](repeating: 0, count: views * width)
 
         clips.storage.withUnsafeBufferPointer { clips in
             for view in 0..<views {
-                let size = config.model.imageSize
-                Patches.tubelets(clip: clips.baseAddress! + view * viewSize, channels: 3, frames: config.model.numFrames,
-                                 height: size, width: size, tubelet: tubelet, order: .channelsFirst, into: patchRows.pointer)
+                embedding.cut(view: view, of: clips.baseAddress!, into: patchRows.pointer)
                 copy(cls, to: sequence.pointer)
-                embedding.apply(patchRows.pointer, rows: tokens, into: sequence.pointer + width)
+                embedding.embed(patchRows.pointer, count: tokens, into: sequence.pointer + width)
                 add(positions, to: sequence.pointer, rows: length)
                 encoder.apply(sequence.pointer, sequences: 1, length: length, workspace: workspace)
                 features.withUnsafeMutableBufferPointer { features in

@@ -9,9 +9,8 @@ import Numerics
 /// embedding), then a temporal transformer over the time steps' class tokens, each ending in its norm.
 public struct FactorisedEncoderViViT: ActionModel {
     public let config: ModelConfig
-    private let tubelet: (t: Int, h: Int, w: Int)
     private let width: Int
-    private let embedding: Linear
+    private let embedding: TubeletEmbedding
     private let clsSpatial: Tensor
     private let spatialPositions: Tensor
     private let spatial: TransformerEncoder
@@ -22,10 +21,6 @@ public struct FactorisedEncoderViViT: ActionModel {
     private let temporalNorm: LayerNormWeights
     private let heads: ClassifierHeads
 
-    /// Time steps, and patches per frame.
-    private var timeSteps: Int { config.model.numFrames / tubelet.t }
-    private var patchesPerFrame: Int { (config.model.imageSize / tubelet.h) * (config.model.imageSize / tubelet.w) }
-
     public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
         let model = config.model
         guard model.tubeletSize.count == 3, let spatialSize = model.spatial, let temporalSize = model.temporal else {
@@ -35,16 +30,11 @@ public struct FactorisedEncoderViViT: ActionModel {
         let tubelet = (t: model.tubeletSize[0], h: model.tubeletSize[1], w: model.tubeletSize[2])
         self.config = config
         self.width = width
-        self.tubelet = tubelet
         let root = WeightScope(weights, separator: "/")
         let gelu = try config.geluKind()
-        let patchSize = 3 * tubelet.t * tubelet.h * tubelet.w
-        embedding = Linear(
-            weight: try root("embedding").tensor("kernel", shape: [tubelet.t, tubelet.h, tubelet.w, 3, width]),
-            bias: try root("embedding").tensor("bias", shape: [width]),
-            layout: .inputMajor, inputSize: patchSize, outputSize: width)
-        let timeSteps = model.numFrames / tubelet.t
-        let patches = (model.imageSize / tubelet.h) * (model.imageSize / tubelet.w)
+        let embedding = try TubeletEmbedding.flax(root("embedding"), tubelet: tubelet, width: width, frames: model.numFrames, size: model.imageSize)
+        self.embedding = embedding
+        let timeSteps = embedding.steps, patches = embedding.patchesPerStep
 
         func encoder(_ name: String, _ size: ModelConfig.EncoderSize) throws(WeightError) -> TransformerEncoder {
             guard size.numHeads > 0, width % size.numHeads == 0 else { throw .invalidConfig("\(name): \(width) is not divisible by \(size.numHeads) heads") }
@@ -66,16 +56,15 @@ public struct FactorisedEncoderViViT: ActionModel {
     }
 
     public var flopsPerView: Double {
-        let steps = Double(timeSteps), patches = Double(patchesPerFrame), d = Double(width)
-        let embed = 2 * steps * patches * Double(3 * tubelet.t * tubelet.h * tubelet.w) * d
-        return embed + spatial.flops(sequences: steps, length: patches + 1) + temporal.flops(sequences: 1, length: steps + 1)
+        let steps = Double(embedding.steps), patches = Double(embedding.patchesPerStep)
+        return embedding.flops + spatial.flops(sequences: steps, length: patches + 1) + temporal.flops(sequences: 1, length: steps + 1)
     }
 
     public func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {
         try validate(clips, frames: config.model.numFrames, size: config.model.imageSize)
-        let views = clips.shape[0], viewSize = clips.count / views
-        let steps = timeSteps, patches = patchesPerFrame, length = patches + 1
-        let patchSize = 3 * tubelet.t * tubelet.h * tubelet.w
+        let views = clips.shape[0]
+        let steps = embedding.steps, patches = embedding.patchesPerStep, length = patches + 1
+        let patchSize = embedding.patchSize
         let patchRows = Scratch(count: steps * patches * patchSize)
         let tokens = Scratch(count: steps * length * width)
         let temporalTokens = Scratch(count: (steps + 1) * width)
@@ -85,14 +74,12 @@ public struct FactorisedEncoderViViT: ActionModel {
 
         clips.storage.withUnsafeBufferPointer { clips in
             for view in 0..<views {
-                let size = config.model.imageSize
-                Patches.tubelets(clip: clips.baseAddress! + view * viewSize, channels: 3, frames: config.model.numFrames,
-                                 height: size, width: size, tubelet: tubelet, order: .channelsLast, into: patchRows.pointer)
+                embedding.cut(view: view, of: clips.baseAddress!, into: patchRows.pointer)
                 // Per time step: [cls, patch tokens] + the spatial position embedding shared by all steps.
                 for step in 0..<steps {
                     let sequence = tokens.pointer + step * length * width
                     copy(clsSpatial, to: sequence)
-                    embedding.apply(patchRows.pointer + step * patches * patchSize, rows: patches, into: sequence + width)
+                    embedding.embed(patchRows.pointer + step * patches * patchSize, count: patches, into: sequence + width)
                     add(spatialPositions, to: sequence, rows: length)
                 }
                 spatial.apply(tokens.pointer, sequences: steps, length: length, workspace: spatialWork)
