@@ -7,10 +7,6 @@ public struct LabelSet: Sendable, Equatable {
     /// Labels by head name.
     public let labels: [String: [String]]
 
-    public init(labels: [String: [String]]) {
-        self.labels = labels
-    }
-
     /// Reads the label files of `config`'s heads from `folder`.
     ///
     /// - Throws: `WeightError.invalidConfig` when a file is missing or its line count differs from the head's classes.

@@ -2,10 +2,8 @@
 /// its activations up front rather than per layer.
 final class Scratch {
     let pointer: UnsafeMutablePointer<Float>
-    let count: Int
 
     init(count: Int) {
-        self.count = count
         pointer = .allocate(capacity: max(1, count))
     }
 
