@@ -83,6 +83,10 @@ SIZES = [(320, 240), (426, 240), (640, 360), (480, 270), (384, 216),
          (240, 320), (240, 426), (360, 640), (360, 480)]
 SIZE_WEIGHTS = [3, 3, 2, 1, 1, 2, 1, 1, 1]
 FPS_CHOICES = [24, 25, 30]
+# The acting object's size (in units of the frame's short side) and how many distractor objects
+# (other nouns, smaller than the acting one) a clip holds: 0, 1 or 2.
+OBJECT_SCALE = 0.5
+DISTRACTOR_COUNT_P = [0.5, 0.35, 0.15]
 CODECS = {"h264": (".mp4", 0.6), "vp9": (".webm", 0.2), "mpeg4": (".avi", 0.2)}
 
 
@@ -293,17 +297,18 @@ class Shape:
         self.extent = (min(xs), min(ys) - lid_h, max(xs), max(ys))
 
 
-# Colour ranges per noun: (hue centre in turns, hue half range). 25% of objects are neutral
-# (white / grey / black). The ranges overlap, so colour is only a weak hint of the noun.
-NOUN_HUES = {"bowl": (0.08, 0.22), "pan": (0.60, 0.25), "cup": (0.95, 0.25), "bottle": (0.35, 0.25),
-             "box": (0.12, 0.22), "pot": (0.75, 0.25), "jar": (0.50, 0.25), "kettle": (0.02, 0.25)}
+# Colour ranges per noun: (hue centre in turns, hue half range), eight disjoint ranges, so a
+# noun's colour family is a real cue, as a brand's bottle or a kitchen's set of pans would be;
+# 10% of objects are neutral (white / grey / black) and can only be told by their shape.
+NOUN_HUES = {"kettle": (0.00, 0.035), "bowl": (0.08, 0.03), "box": (0.15, 0.03), "bottle": (0.30, 0.05),
+             "jar": (0.47, 0.04), "pan": (0.60, 0.04), "pot": (0.75, 0.04), "cup": (0.88, 0.04)}
 
 
 def object_colour(rng, noun):
-    if rng.random() < 0.25:
+    if rng.random() < 0.1:
         return hsv(rng.random(), rng.uniform(0, 0.12), rng.uniform(0.2, 0.95))
     hc, hr = NOUN_HUES[noun]
-    return hsv(hc + rng.uniform(-hr, hr), rng.uniform(0.25, 0.85), rng.uniform(0.35, 0.95))
+    return hsv(hc + rng.uniform(-hr, hr), rng.uniform(0.5, 0.9), rng.uniform(0.45, 0.95))
 
 
 def random_colour(rng):
@@ -727,7 +732,7 @@ class Clip:
 
         # The acting object.
         shape = make_shape(nname, rng)
-        S = U * 0.38 * shape.nscale * rng.uniform(0.7, 1.3)
+        S = U * OBJECT_SCALE * shape.nscale * rng.uniform(0.8, 1.2)
         self.shape, self.S = shape, S
         hand = make_hand(rng)
         self.hand = hand
@@ -787,12 +792,12 @@ class Clip:
         # Distractors: other nouns, static (baked into the background) or slowly moving.
         self.distractors = []
         others = [k for k in range(len(NOUNS)) if k != noun]
-        nd = rng.choice(4, p=[0.3, 0.3, 0.25, 0.15])
+        nd = rng.choice(3, p=DISTRACTOR_COUNT_P)
         occupied = self.occupied
         for _ in range(nd):
             k = others[rng.integers(len(others))]
             ds = make_shape(NOUNS[k][1], rng)
-            dS = U * 0.36 * ds.nscale * rng.uniform(0.6, 1.1)
+            dS = U * OBJECT_SCALE * ds.nscale * rng.uniform(0.5, 0.8)
             for _try in range(12):
                 dx = rng.uniform(-0.1 * W, 1.1 * W)
                 dy = rng.uniform(0.25 * H, 1.05 * H)

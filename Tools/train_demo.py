@@ -2,7 +2,7 @@
 """Trains Vivid's demo model: a small ViViT factorised encoder with a verb head and a noun head on rendered
 kitchen actions (Tools/render_actions.py), and exports it as the model folder Models/demo.
 
-    PYTHON Tools/train_demo.py --train DIR --val DIR --out Models/demo [--minutes 50] [--threads 2]
+    PYTHON Tools/train_demo.py --train DIR [--train DIR…] --val DIR --stride K --out Models/demo [--minutes 50]
 
 PYTHON: a venv with torch (and numpy). The parameters are held under Scenic's own names and Flax shapes
 (`SpatialTransformer/encoderblock_0/MultiHeadDotProductAttention_0/query/kernel` (D, H, dh), …), exactly the
@@ -32,8 +32,8 @@ from render_actions import NOUNS, VERBS  # noqa: E402
 
 # The demo model's sizes (config.json "model").
 WIDTH, HEADS, MLP = 128, 4, 256
-SPATIAL_LAYERS, TEMPORAL_LAYERS = 3, 1
-TUBELET = (2, 16, 16)
+SPATIAL_LAYERS, TEMPORAL_LAYERS = 3, 2
+TUBELET = (2, 8, 8)
 EPS = 1e-6
 
 
@@ -132,6 +132,27 @@ class DemoViViT(torch.nn.Module):
         return {name: self.p(name).detach().numpy().astype(np.float32) for name in self.names}
 
 
+class Frames:
+    """Several `frames.npy` files (memory-mapped) read as one sequence of clips."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.starts = np.cumsum([0] + [len(a) for a in arrays])
+        self.shape = (int(self.starts[-1]), *arrays[0].shape[1:])
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, indices):
+        part = np.searchsorted(self.starts, indices, side="right") - 1
+        return np.stack([self.arrays[p][i - self.starts[p]] for p, i in zip(part, indices)])
+
+
+def load_sets(folders):
+    sets = [load_set(folder) for folder in folders]
+    return Frames([s[0] for s in sets]), np.concatenate([s[1] for s in sets]), np.concatenate([s[2] for s in sets])
+
+
 def load_set(folder):
     frames = np.load(os.path.join(folder, "frames.npy"), mmap_mode="r")
     with open(os.path.join(folder, "labels.csv")) as handle:
@@ -179,22 +200,24 @@ def evaluate(model, frames, verbs, nouns, crop):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--train", required=True)
+    parser.add_argument("--train", required=True, action="append", help="a folder of training clips; repeat for more")
     parser.add_argument("--val", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--crop", type=int, default=112)
+    parser.add_argument("--crop", type=int, default=64)
     parser.add_argument("--stride", type=int, required=True, help="the stride the training frames were sampled at")
     parser.add_argument("--minutes", type=float, default=50)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--verb-weight", type=float, default=2.0, help="weight of the verb loss against the noun loss")
+    parser.add_argument("--eval-every", type=int, default=250, help="validate every this many steps")
     parser.add_argument("--fixture", help="also write a parity fixture here: one input clip and the exported model's logits")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
 
-    frames, verbs, nouns = load_set(args.train)
+    frames, verbs, nouns = load_sets(args.train)
     val_frames, val_verbs, val_nouns = load_set(args.val)
     count, clip_frames, short_side = frames.shape[0], frames.shape[1], frames.shape[2]
     model = DemoViViT(clip_frames, args.crop)
@@ -217,14 +240,15 @@ def main():
             for group in optimiser.param_groups:
                 group["lr"] = lr
             verb, noun = model(batch_tensor(frames, indices, args.crop, rng, True))
-            loss = F.cross_entropy(verb, torch.from_numpy(verbs[indices]), label_smoothing=0.1) \
+            # Verbs need the temporal encoder and learn later than nouns, so their loss counts more.
+            loss = args.verb_weight * F.cross_entropy(verb, torch.from_numpy(verbs[indices]), label_smoothing=0.1) \
                 + F.cross_entropy(noun, torch.from_numpy(nouns[indices]), label_smoothing=0.1)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
             step += 1
-            if step % 250 == 0:
+            if step % args.eval_every == 0:
                 accuracy = evaluate(model, val_frames, val_verbs, val_nouns, args.crop)
                 curve.append({"step": step, "minutes": round(elapsed / 60, 2), "loss": round(loss.item(), 4),
                               "val_verb": round(accuracy[0], 4), "val_noun": round(accuracy[1], 4), "val_action": round(accuracy[2], 4)})
