@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -20,17 +21,27 @@ let package = Package(
         ),
         .target(name: "CVideoShim", dependencies: ["CFFmpeg"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .target(name: "CMicroHTTPDShim", dependencies: ["CMicroHTTPD"]),
 
         .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "CVideoShim"]),
         .target(name: "ClipSampling", dependencies: ["Numerics"]),
         .target(name: "Models", dependencies: ["Numerics"]),
         .target(name: "Inference", dependencies: ["VideoDecoding", "ClipSampling", "Numerics", "Models"]),
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "Inference", "Models", "VideoDecoding", "ClipSampling", "CMicroHTTPD", "CMicroHTTPDShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "vivid",
             dependencies: [
-                "Inference", "VideoDecoding", "ClipSampling", "Numerics", "Models",
+                "Inference", "VideoDecoding", "ClipSampling", "Numerics", "Models", "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -42,6 +53,10 @@ let package = Package(
         .testTarget(
             name: "InferenceTests",
             dependencies: ["Inference", "VideoDecoding", "ClipSampling", "Numerics", "Models", "VividTestSupport"]
+        ),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "Inference", "Models", "VideoDecoding", "VividTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -55,10 +55,12 @@ public final class Classifier: Sendable {
         return settings
     }
 
-    /// Classifies the video at `path`.
+    /// Classifies the video at `path`. `isCancelled` is asked before each clip's forward pass; once it says
+    /// yes, no more clips are forwarded and the call throws `CancellationError`.
     ///
-    /// - Throws: `DecodeError`, `SamplingError` (bad views or segment), `ModelError`.
-    public func classify(path: String, options: ClassifyOptions = .init()) throws -> Classification {
+    /// - Throws: `DecodeError`, `SamplingError` (bad views or segment), `ModelError`, `CancellationError`.
+    public func classify(path: String, options: ClassifyOptions = .init(),
+                         isCancelled: () -> Bool = { false }) throws -> Classification {
         let clock = ContinuousClock()
         let start = clock.now
         guard (1...100).contains(options.topK) else { throw SamplingError.invalidSettings("top_k must be between 1 and 100") }
@@ -68,8 +70,10 @@ public final class Classifier: Sendable {
         var probabilities: ViewProbabilities?
         var forwardTime = Duration.zero
         var failure: ModelError?
+        var cancelled = false
         try ClipReader.forEachClip(from: decoder, plan: plan) { clip in
-            guard failure == nil else { return }
+            cancelled = cancelled || isCancelled()
+            guard failure == nil, !cancelled else { return }
             let began = clock.now
             do throws(ModelError) {
                 let views = ViewProbabilities(logits: try model.forward(clip.views))
@@ -80,6 +84,7 @@ public final class Classifier: Sendable {
             forwardTime += clock.now - began
         }
         if let failure { throw failure }
+        if cancelled { throw CancellationError() }
         guard let probabilities else { throw DecodeError.undecodable("no clip could be sampled") }
 
         let method = options.aggregation ?? AggregationMethod(rawValue: model.config.aggregation) ?? .perView

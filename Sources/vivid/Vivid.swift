@@ -6,6 +6,10 @@ struct Vivid: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vivid",
         abstract: "Recognise actions in videos.",
-        subcommands: [ClassifyCommand.self, ProbeCommand.self, SampleCommand.self, ForwardCommand.self, BenchCommand.self]
+        version: Vivid.version,
+        subcommands: [ServeCommand.self, ClassifyCommand.self, ProbeCommand.self, SampleCommand.self, ForwardCommand.self, BenchCommand.self]
     )
+
+    /// The version `/status` reports.
+    static let version = "0.1.0"
 }

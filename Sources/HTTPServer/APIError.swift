@@ -1,0 +1,113 @@
+import ClipSampling
+import Foundation
+import Models
+import VideoDecoding
+
+/// Every error the API answers, each with its one HTTP status and stable code (DESIGN §5).
+public enum APIError: Error, Equatable, Sendable {
+    case badRequest(String)
+    case invalidParameter(String)
+    case missingVideo(String)
+    case notFound(String)
+    case unknownModel(String)
+    case methodNotAllowed(allowed: [String])
+    case uploadTooLarge(limit: Int)
+    case unsupportedMedia(String)
+    case noVideoStream(String)
+    case undecodable(String)
+    case videoTooLarge(String)
+    /// The queue is full; the client may retry after about this many seconds.
+    case busy(retryAfter: Int)
+    case notReady
+    case draining
+    case timeout(milliseconds: Int)
+    /// A bug: the message is logged with the request id, the client sees a generic text.
+    case `internal`(String)
+
+    public var status: Int {
+        switch self {
+        case .badRequest, .invalidParameter, .missingVideo: 400
+        case .notFound, .unknownModel: 404
+        case .methodNotAllowed: 405
+        case .uploadTooLarge: 413
+        case .unsupportedMedia: 415
+        case .noVideoStream, .undecodable, .videoTooLarge: 422
+        case .busy, .notReady, .draining: 503
+        case .timeout: 504
+        case .internal: 500
+        }
+    }
+
+    public var code: String {
+        switch self {
+        case .badRequest: "BAD_REQUEST"
+        case .invalidParameter: "INVALID_PARAMETER"
+        case .missingVideo: "MISSING_VIDEO"
+        case .notFound: "NOT_FOUND"
+        case .unknownModel: "UNKNOWN_MODEL"
+        case .methodNotAllowed: "METHOD_NOT_ALLOWED"
+        case .uploadTooLarge: "UPLOAD_TOO_LARGE"
+        case .unsupportedMedia: "UNSUPPORTED_MEDIA"
+        case .noVideoStream: "NO_VIDEO_STREAM"
+        case .undecodable: "UNDECODABLE"
+        case .videoTooLarge: "VIDEO_TOO_LARGE"
+        case .busy: "BUSY"
+        case .notReady: "NOT_READY"
+        case .draining: "DRAINING"
+        case .timeout: "TIMEOUT"
+        case .internal: "INTERNAL"
+        }
+    }
+
+    /// The human-readable text sent to the client.
+    public var message: String {
+        switch self {
+        case .badRequest(let text), .invalidParameter(let text), .missingVideo(let text), .notFound(let text),
+             .unsupportedMedia(let text), .noVideoStream(let text), .undecodable(let text), .videoTooLarge(let text):
+            text
+        case .unknownModel(let name): "no model named '\(name)' is loaded"
+        case .methodNotAllowed(let allowed): "this route answers \(allowed.joined(separator: ", ")) only"
+        case .uploadTooLarge(let limit): "the upload is larger than the server's limit of \(limit) bytes"
+        case .busy(let seconds): "the server's queue is full; retry in about \(seconds) s"
+        case .notReady: "the server is still loading its models"
+        case .draining: "the server is shutting down and takes no new work"
+        case .timeout(let milliseconds): "the request did not finish within its deadline of \(milliseconds) ms"
+        case .internal: "internal error; the server logged it with this request id"
+        }
+    }
+
+    /// Headers the error's status calls for.
+    var headers: [(String, String)] {
+        switch self {
+        case .busy(let seconds): [("Retry-After", String(seconds))]
+        case .methodNotAllowed(let allowed): [("Allow", allowed.joined(separator: ", "))]
+        case .draining, .notReady: [("Connection", "close")]
+        default: []
+        }
+    }
+
+    /// The reason label of the failure metric: the code, lower-cased.
+    var reason: String { code.lowercased() }
+}
+
+extension APIError {
+    /// Maps a decoder failure to its API error; the codes are the same.
+    init(_ error: DecodeError) {
+        switch error {
+        case .unsupportedMedia(let text): self = .unsupportedMedia(text)
+        case .noVideoStream(let text): self = .noVideoStream(text)
+        case .undecodable(let text): self = .undecodable(text)
+        case .videoTooLarge(let text): self = .videoTooLarge(text)
+        }
+    }
+
+    /// Maps any error a classification may throw.
+    init(classifying error: any Error) {
+        switch error {
+        case let error as APIError: self = error
+        case let error as DecodeError: self.init(error)
+        case let error as SamplingError: self = .invalidParameter(error.message)
+        default: self = .internal(String(describing: error))
+        }
+    }
+}

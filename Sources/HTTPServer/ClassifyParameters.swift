@@ -1,0 +1,63 @@
+import ClipSampling
+import Inference
+
+/// `/classify`'s query parameters (DESIGN §5), checked and turned into classification options.
+public struct ClassifyParameters: Sendable {
+    /// The requested model; nil for the server's default.
+    public var model: String?
+    public var options: ClassifyOptions
+    /// The request's deadline in milliseconds from its arrival; nil for the server's default.
+    public var timeoutMilliseconds: Int?
+
+    static let names: Set<String> = ["model", "top_k", "views", "aggregate", "per_view", "start", "end", "timeout_ms"]
+
+    /// - Throws: `invalidParameter` naming the parameter and what it accepts.
+    public init(query: [String: String]) throws(APIError) {
+        if let unknown = query.keys.filter({ !Self.names.contains($0) }).sorted().first {
+            throw .invalidParameter("unknown parameter '\(unknown)'; /classify takes \(Self.names.sorted().joined(separator: ", "))")
+        }
+        model = query["model"]
+        options = ClassifyOptions()
+        if let text = query["top_k"] {
+            guard let value = Int(text), (1...100).contains(value) else { throw .invalidParameter("top_k must be an integer from 1 to 100, not '\(text)'") }
+            options.topK = value
+        }
+        if let text = query["views"] {
+            let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+            guard parts.count == 2, let temporal = Int(parts[0]), let spatial = Int(parts[1]),
+                  (1...32).contains(temporal), [1, 3].contains(spatial) else {
+                throw .invalidParameter("views must be TxS with T from 1 to 32 and S 1 or 3 (e.g. 4x3), not '\(text)'")
+            }
+            options.views = (temporal, spatial)
+        }
+        if let text = query["aggregate"] {
+            guard let method = AggregationMethod(rawValue: text) else {
+                throw .invalidParameter("aggregate must be per_view or marginal, not '\(text)'")
+            }
+            options.aggregation = method
+        }
+        if let text = query["per_view"] {
+            switch text.lowercased() {
+            case "true", "1": options.includeViews = true
+            case "false", "0": options.includeViews = false
+            default: throw .invalidParameter("per_view must be true or false, not '\(text)'")
+            }
+        }
+        let start = try Self.seconds(query, "start") ?? 0
+        let end = try Self.seconds(query, "end")
+        if let end, end <= start { throw .invalidParameter("end (\(end)) must be after start (\(start))") }
+        options.segment = Segment(start: start, end: end)
+        if let text = query["timeout_ms"] {
+            guard let value = Int(text), value > 0 else { throw .invalidParameter("timeout_ms must be a positive integer, not '\(text)'") }
+            timeoutMilliseconds = value
+        }
+    }
+
+    private static func seconds(_ query: [String: String], _ name: String) throws(APIError) -> Double? {
+        guard let text = query[name] else { return nil }
+        guard let value = Double(text), value.isFinite, value >= 0 else {
+            throw .invalidParameter("\(name) must be a non-negative number of seconds, not '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,255 @@
+import CMicroHTTPD
+import CMicroHTTPDShim
+import Foundation
+
+/// Where and how the server listens.
+public struct TransportSettings: Sendable {
+    /// An IPv4 or IPv6 address to bind (`0.0.0.0` for every IPv4 interface).
+    public var host: String
+    /// 0 picks a free port (see `HTTPTransport.port`).
+    public var port: UInt16
+    /// Connections served at once; each has its own thread while it is open.
+    public var connectionLimit: Int
+    /// Seconds a connection may stay silent before it is closed.
+    public var idleTimeout: Int
+
+    public init(host: String = "0.0.0.0", port: UInt16 = 8080, connectionLimit: Int = 64, idleTimeout: Int = 60) {
+        self.host = host
+        self.port = port
+        self.connectionLimit = connectionLimit
+        self.idleTimeout = idleTimeout
+    }
+}
+
+/// libmicrohttpd carrying requests to a `VividService`: transport only. One thread per connection (a
+/// classification blocks its connection while it waits for a worker); bodies stream into the upload store.
+public final class HTTPTransport: @unchecked Sendable {
+    public let service: VividService
+    let router: Router
+    private var daemon: OpaquePointer?
+    /// The port bound, which differs from the settings' when they asked for 0.
+    public private(set) var port: UInt16 = 0
+
+    public init(service: VividService, settings: TransportSettings) throws(APIError) {
+        self.service = service
+        router = service.router
+        var address = try SocketAddress(host: settings.host, port: settings.port)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        var flags = MHD_USE_AUTO.rawValue | MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue
+        if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+        let started = address.withPointer { socketAddress in
+            var options = [
+                MHD_OptionItem(option: .CONNECTION_LIMIT, value: settings.connectionLimit, ptr_value: nil),
+                MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: settings.idleTimeout, ptr_value: nil),
+                // A larger read buffer hands uploads over in bigger pieces.
+                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 256 << 10, ptr_value: nil),
+                MHD_OptionItem(option: .NOTIFY_COMPLETED, value: unsafeBitCast(requestCompleted, to: Int.self), ptr_value: context),
+                MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: socketAddress),
+                MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
+            ]
+            return vivid_mhd_start(UInt32(flags), settings.port, accessHandler, context, &options)
+        }
+        guard let started else {
+            throw .internal("cannot listen on \(settings.host):\(settings.port) (the port may be taken)")
+        }
+        daemon = started
+        port = vivid_mhd_bound_port(started)
+    }
+
+    deinit { stop() }
+
+    /// Closes the socket and every connection; requests still in handlers finish first.
+    public func stop() {
+        if let daemon { MHD_stop_daemon(daemon) }
+        daemon = nil
+    }
+
+    // MARK: Requests
+
+    /// One request's state between libmicrohttpd's calls.
+    final class Exchange {
+        var head: RequestHead
+        let received = ContinuousClock.now
+        let socket: Int32
+        var route: Route?
+        var receiver: UploadReceiver?
+        var folder: URL?
+        var answered = false
+        /// An error found mid-body, answered once the body ends; meanwhile the body is read and dropped.
+        var refusal: APIError?
+        var discarded = 0
+
+        init(head: RequestHead, socket: Int32) {
+            self.head = head
+            self.socket = socket
+        }
+    }
+
+    /// libmicrohttpd calls this once with the headers, once per piece of body, and once at the body's end.
+    fileprivate func handle(_ connection: OpaquePointer, url: String, method: String, data: UnsafePointer<CChar>?,
+                            size: UnsafeMutablePointer<Int>, state: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        guard let stored = state.pointee else {
+            let head = RequestHead(method: method, path: url, query: values(connection, .GET_ARGUMENT_KIND),
+                                   headers: values(connection, .HEADER_KIND))
+            let exchange = Exchange(head: head, socket: vivid_mhd_connection_socket(connection))
+            state.pointee = Unmanaged.passRetained(exchange).toOpaque()
+            service.requestBegan()
+            return begin(exchange, connection)
+        }
+        let exchange = Unmanaged<Exchange>.fromOpaque(stored).takeUnretainedValue()
+        if exchange.answered {
+            size.pointee = 0  // answered early: the rest of the body is read and dropped
+            return .YES
+        }
+        if size.pointee > 0 {
+            let bytes = UnsafeRawBufferPointer(start: data, count: size.pointee)
+            size.pointee = 0
+            guard exchange.refusal == nil else {
+                exchange.discarded += bytes.count
+                return exchange.discarded <= Self.discardAllowance ? .YES : .NO
+            }
+            do throws(APIError) {
+                try exchange.receiver?.receive(bytes)
+            } catch {
+                refuseDuringUpload(exchange, error)
+            }
+            return .YES
+        }
+        if let refusal = exchange.refusal { return answer(exchange, connection, .error(refusal, requestID: exchange.head.id)) }
+        return complete(exchange, connection)
+    }
+
+    /// The headers are in: match, admit, and either answer now or get ready for the body.
+    private func begin(_ exchange: Exchange, _ connection: OpaquePointer) -> MHD_Result {
+        do throws(APIError) {
+            let (route, head) = try router.match(exchange.head)
+            exchange.head = head
+            exchange.route = route
+            try route.admit(head)
+            guard route.takesUpload else {
+                return answer(exchange, connection, route.handle(Request(head: head, received: exchange.received)))
+            }
+            let folder = try service.uploads.folder(for: head.id)
+            exchange.folder = folder
+            exchange.receiver = try UploadReceiver(folder: folder, limit: service.settings.maxUploadBytes, contentType: head.header("content-type"))
+            return .YES
+        } catch {
+            return answer(exchange, connection, .error(error, requestID: exchange.head.id))
+        }
+    }
+
+    /// The body is in: hand the request to its route.
+    private func complete(_ exchange: Exchange, _ connection: OpaquePointer) -> MHD_Result {
+        guard let route = exchange.route, let receiver = exchange.receiver else { return .YES }
+        do throws(APIError) {
+            let upload = try receiver.finish()
+            let socket = exchange.socket
+            let request = Request(head: exchange.head, upload: upload, received: exchange.received, bodyReceived: .now,
+                                  isClientGone: { Self.peerClosed(socket) })
+            return answer(exchange, connection, route.handle(request))
+        } catch {
+            return answer(exchange, connection, .error(error, requestID: exchange.head.id))
+        }
+    }
+
+    /// Bytes of body still read (and dropped) after a refusal, so that a client slightly over the limit gets
+    /// its JSON answer; past this the connection is closed. libmicrohttpd 0.9 sends no answer mid-body.
+    static let discardAllowance = 16 << 20
+
+    /// An error found mid-body (the upload passed its limit, a malformed form): nothing more is stored and
+    /// the partial files go at once.
+    private func refuseDuringUpload(_ exchange: Exchange, _ error: APIError) {
+        exchange.refusal = error
+        exchange.discarded = 0
+        if let folder = exchange.folder { service.uploads.remove(folder) }
+        exchange.folder = nil
+    }
+
+    private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
+        exchange.answered = true
+        service.record(exchange.head, response: response, received: exchange.received, uploadBytes: exchange.receiver?.received ?? 0)
+        let reply = response.body.withUnsafeBytes { body in
+            MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let reply else { return .NO }
+        defer { MHD_destroy_response(reply) }
+        MHD_add_response_header(reply, "X-Request-Id", exchange.head.id)
+        for (name, value) in response.headers { MHD_add_response_header(reply, name, value) }
+        return MHD_queue_response(connection, UInt32(response.status), reply)
+    }
+
+    /// libmicrohttpd is done with the request (answered, or the client left): its files go.
+    fileprivate func finish(_ exchange: Exchange) {
+        exchange.receiver = nil
+        if let folder = exchange.folder { service.uploads.remove(folder) }
+        service.requestEnded()
+    }
+
+    private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [String: String] {
+        let box = ValueBox()
+        MHD_get_connection_values(connection, kind, collectValue, Unmanaged.passUnretained(box).toOpaque())
+        return box.values
+    }
+
+    /// Whether the peer has closed its end: readable with nothing to read.
+    static func peerClosed(_ socket: Int32) -> Bool {
+        guard socket >= 0 else { return false }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0 else { return false }
+        if descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return true }
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
+    }
+}
+
+/// Collects key–value pairs from `MHD_get_connection_values`.
+private final class ValueBox {
+    var values: [String: String] = [:]
+}
+
+private let collectValue: MHD_KeyValueIterator = { context, _, key, value in
+    guard let context, let key else { return .YES }
+    let box = Unmanaged<ValueBox>.fromOpaque(context).takeUnretainedValue()
+    box.values[String(cString: key)] = value.map { String(cString: $0) } ?? ""
+    return .YES
+}
+
+private let accessHandler: MHD_AccessHandlerCallback = { context, connection, url, method, _, data, size, state in
+    guard let context, let connection, let url, let method, let size, let state else { return .NO }
+    let transport = Unmanaged<HTTPTransport>.fromOpaque(context).takeUnretainedValue()
+    return transport.handle(connection, url: String(cString: url), method: String(cString: method), data: data, size: size, state: state)
+}
+
+private let requestCompleted: MHD_RequestCompletedCallback = { context, _, state, _ in
+    guard let context, let state, let stored = state.pointee else { return }
+    state.pointee = nil
+    let exchange = Unmanaged<HTTPTransport.Exchange>.fromOpaque(stored).takeRetainedValue()
+    Unmanaged<HTTPTransport>.fromOpaque(context).takeUnretainedValue().finish(exchange)
+}
+
+/// An IPv4 or IPv6 socket address parsed from text.
+struct SocketAddress {
+    private var storage = sockaddr_storage()
+    let isIPv6: Bool
+
+    init(host: String, port: UInt16) throws(APIError) {
+        isIPv6 = host.contains(":")
+        let parsed = withUnsafeMutableBytes(of: &storage) { raw -> Bool in
+            if isIPv6 {
+                let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in6.self)
+                address.pointee.sin6_family = sa_family_t(AF_INET6)
+                address.pointee.sin6_port = port.bigEndian
+                return inet_pton(AF_INET6, host, &address.pointee.sin6_addr) == 1
+            }
+            let address = raw.baseAddress!.assumingMemoryBound(to: sockaddr_in.self)
+            address.pointee.sin_family = sa_family_t(AF_INET)
+            address.pointee.sin_port = port.bigEndian
+            return inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host, &address.pointee.sin_addr) == 1
+        }
+        guard parsed else { throw .invalidParameter("host must be an IPv4 or IPv6 address, not '\(host)'") }
+    }
+
+    mutating func withPointer<Result>(_ body: (UnsafeMutableRawPointer) -> Result) -> Result {
+        withUnsafeMutableBytes(of: &storage) { body($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// The server's counters and histograms, written as Prometheus text (exposition format 0.0.4).
+public final class Metrics: @unchecked Sendable {
+    /// Upper bounds in seconds, from a `/status` call to a long video's forward passes.
+    static let bucketBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+
+    private struct Histogram {
+        var counts = [Int](repeating: 0, count: Metrics.bucketBounds.count)
+        var sum = 0.0
+        var count = 0
+
+        mutating func observe(_ value: Double) {
+            for (index, bound) in Metrics.bucketBounds.enumerated() where value <= bound { counts[index] += 1 }
+            sum += value
+            count += 1
+        }
+    }
+
+    /// A family's name, help and type, in the order they are written.
+    private static let families: [(name: String, type: String, help: String)] = [
+        ("vivid_requests_total", "counter", "Requests answered, by route and HTTP status."),
+        ("vivid_failures_total", "counter", "Requests answered with an error, by reason (the error code, lower-cased)."),
+        ("vivid_request_duration_seconds", "histogram", "Time from the request's headers to its answer, by route."),
+        ("vivid_queue_wait_seconds", "histogram", "Time a classification waited for a worker."),
+        ("vivid_decode_duration_seconds", "histogram", "Time spent decoding and sampling per classification."),
+        ("vivid_forward_duration_seconds", "histogram", "Time spent in forward passes per classification."),
+        ("vivid_queue_depth", "gauge", "Classifications waiting for a worker."),
+        ("vivid_queue_running", "gauge", "Classifications running."),
+        ("vivid_video_seconds_total", "counter", "Seconds of video classified."),
+        ("vivid_upload_bytes_total", "counter", "Bytes of uploaded video received."),
+    ]
+
+    private let lock = NSLock()
+    /// Family name → label text (`route="/classify",status="200"`) → value.
+    private var counters: [String: [String: Double]] = [:]
+    private var histograms: [String: [String: Histogram]] = [:]
+
+    public init() {}
+
+    public func increment(_ name: String, labels: [(String, String)] = [], by amount: Double = 1) {
+        let key = Self.labelText(labels)
+        lock.withLock { counters[name, default: [:]][key, default: 0] += amount }
+    }
+
+    public func observe(_ name: String, seconds: Double, labels: [(String, String)] = []) {
+        let key = Self.labelText(labels)
+        lock.withLock { histograms[name, default: [:]][key, default: Histogram()].observe(seconds) }
+    }
+
+    /// The text `/metrics` answers; gauges are read from the queue at the time of the call.
+    public func render(queue: WorkQueue.Depth) -> String {
+        lock.lock()
+        var counters = self.counters
+        let histograms = self.histograms
+        lock.unlock()
+        counters["vivid_queue_depth"] = ["": Double(queue.waiting)]
+        counters["vivid_queue_running"] = ["": Double(queue.running)]
+
+        var text = ""
+        for family in Self.families {
+            text += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n"
+            if family.type == "histogram" {
+                for (labels, histogram) in (histograms[family.name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    for (bound, count) in zip(Self.bucketBounds, histogram.counts) {
+                        text += "\(family.name)_bucket{\(Self.joined(labels, "le=\"\(Self.number(bound))\""))} \(count)\n"
+                    }
+                    text += "\(family.name)_bucket{\(Self.joined(labels, "le=\"+Inf\""))} \(histogram.count)\n"
+                    text += "\(family.name)_sum\(Self.braced(labels)) \(Self.number(histogram.sum))\n"
+                    text += "\(family.name)_count\(Self.braced(labels)) \(histogram.count)\n"
+                }
+            } else {
+                let values = counters[family.name] ?? (family.type == "counter" && !family.name.hasPrefix("vivid_requests")
+                    && !family.name.hasPrefix("vivid_failures") ? ["": 0] : [:])
+                for (labels, value) in values.sorted(by: { $0.key < $1.key }) {
+                    text += "\(family.name)\(Self.braced(labels)) \(Self.number(value))\n"
+                }
+            }
+        }
+        return text
+    }
+
+    private static func labelText(_ labels: [(String, String)]) -> String {
+        labels.map { name, value in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(name)=\"\(escaped)\""
+        }.joined(separator: ",")
+    }
+
+    private static func braced(_ labels: String) -> String { labels.isEmpty ? "" : "{\(labels)}" }
+    private static func joined(_ labels: String, _ extra: String) -> String { labels.isEmpty ? extra : "\(labels),\(extra)" }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

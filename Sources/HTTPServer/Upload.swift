@@ -1,0 +1,161 @@
+import Foundation
+
+/// A request body received to a private file: the video's bytes and what the client said of them.
+public struct Upload: Sendable {
+    public var path: String
+    public var size: Int
+    public var contentType: String?
+    public var filename: String?
+
+    public init(path: String, size: Int, contentType: String? = nil, filename: String? = nil) {
+        self.path = path
+        self.size = size
+        self.contentType = contentType
+        self.filename = filename
+    }
+}
+
+/// The server's private folder of uploads: one subfolder per request, removed when the request ends.
+public final class UploadStore: Sendable {
+    public let root: URL
+
+    /// Creates a new folder, readable by this user only, under `parent` (default: the system's temp folder).
+    public init(parent: URL = FileManager.default.temporaryDirectory) throws {
+        var template = Array(parent.appendingPathComponent("vivid-uploads-XXXXXX").path.utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw APIError.internal("cannot create an upload folder under \(parent.path): \(String(cString: strerror(errno)))")
+        }
+        root = URL(fileURLWithPath: String(cString: made), isDirectory: true)
+    }
+
+    /// A new empty folder for one request.
+    func folder(for requestID: String) throws(APIError) -> URL {
+        let folder = root.appendingPathComponent(requestID, isDirectory: true)
+        guard mkdir(folder.path, 0o700) == 0 else {
+            throw .internal("cannot create \(folder.path): \(String(cString: strerror(errno)))")
+        }
+        return folder
+    }
+
+    func remove(_ folder: URL) {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Files and folders left under the store: zero whenever no request is in flight.
+    public var entryCount: Int {
+        (try? FileManager.default.subpathsOfDirectory(atPath: root.path).count) ?? 0
+    }
+
+    /// Removes the whole store (at shutdown).
+    public func removeAll() {
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+/// Receives one request body as it arrives, raw or `multipart/form-data`, into files of the request's
+/// folder, counting bytes against the upload limit. Not thread-safe: one connection feeds it.
+final class UploadReceiver {
+    private enum Format {
+        case raw
+        case multipart(MultipartParser)
+    }
+
+    /// A file part being written or written.
+    private struct Part {
+        var headers: MultipartPartHeaders
+        var path: String
+        var size = 0
+    }
+
+    let folder: URL
+    let limit: Int
+    private let contentType: String?
+    private var format: Format
+    private var parts: [Part] = []
+    private var descriptor: Int32 = -1
+    private(set) var received = 0
+
+    /// Accepts the declared content type or refuses it before any byte is read.
+    init(folder: URL, limit: Int, contentType: String?) throws(APIError) {
+        self.folder = folder
+        self.limit = limit
+        self.contentType = contentType
+        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        if mediaType == "multipart/form-data" {
+            guard let boundary = MultipartParser.boundary(contentType: contentType ?? "") else {
+                throw .badRequest("multipart/form-data without a valid boundary parameter")
+            }
+            format = .multipart(MultipartParser(boundary: boundary))
+        } else if mediaType.isEmpty || mediaType.hasPrefix("video/") || mediaType == "application/octet-stream" {
+            format = .raw
+        } else {
+            throw .unsupportedMedia("a video is sent as multipart/form-data (curl -F video=@FILE) or as a raw body "
+                                    + "with Content-Type video/* or application/octet-stream, not \(mediaType)")
+        }
+        if case .raw = format { try openPart(MultipartPartHeaders(name: "video", filename: nil, contentType: mediaType)) }
+    }
+
+    deinit { closeFile() }
+
+    /// Stores `bytes`; throws `uploadTooLarge` as soon as the limit is passed.
+    func receive(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
+        received += bytes.count
+        guard received <= limit else { throw .uploadTooLarge(limit: limit) }
+        switch format {
+        case .raw:
+            try write(bytes)
+        case .multipart(var parser):
+            try parser.feed(bytes) { event throws(APIError) in
+                switch event {
+                case .partBegin(let headers):
+                    // Only file parts and a `video` field are kept; other form fields are ignored.
+                    if headers.filename != nil || headers.name == "video" { try openPart(headers) }
+                case .partData(let data):
+                    if descriptor >= 0 { try write(data) }
+                case .partEnd:
+                    closeFile()
+                }
+            }
+            format = .multipart(parser)
+        }
+    }
+
+    /// The video: the raw body, or the part named `video`, or the only file part.
+    func finish() throws(APIError) -> Upload {
+        closeFile()
+        if case .multipart(let parser) = format { try parser.finish() }
+        let chosen = parts.first { $0.headers.name == "video" } ?? (parts.count == 1 ? parts[0] : nil)
+        guard let part = chosen else {
+            throw .missingVideo(parts.isEmpty ? "the form has no file part; send the video as the field `video`"
+                                              : "the form has \(parts.count) file parts and none is named `video`")
+        }
+        guard part.size > 0 else { throw .missingVideo("the uploaded video is empty") }
+        return Upload(path: part.path, size: part.size, contentType: part.headers.contentType, filename: part.headers.filename)
+    }
+
+    private func openPart(_ headers: MultipartPartHeaders) throws(APIError) {
+        closeFile()
+        let path = folder.appendingPathComponent("part-\(parts.count)").path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .internal("cannot create \(path): \(String(cString: strerror(errno)))") }
+        parts.append(Part(headers: headers, path: path))
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .internal("writing the upload failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        parts[parts.count - 1].size += bytes.count
+    }
+
+    private func closeFile() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+    }
+}

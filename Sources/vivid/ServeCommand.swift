@@ -1,0 +1,160 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HTTPServer
+import Inference
+import Logging
+import Numerics
+import VideoDecoding
+
+/// `vivid serve`: the HTTP server (DESIGN §5), every setting a flag or a `VIVID_…` environment variable.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve /classify, /status, /models and /metrics over HTTP.",
+        discussion: """
+            Each option may also come from the environment as VIVID_ and its name in capitals with underscores \
+            (--max-upload-mb: VIVID_MAX_UPLOAD_MB; --model: VIVID_MODEL, comma-separated); the command line wins. \
+            SIGTERM or SIGINT drains: readiness answers 503, new work gets DRAINING, running work finishes within \
+            --exit-timeout, then the process exits 0; a second signal exits at once (status 1).
+            """
+    )
+
+    @Option(help: "Address to listen on (VIVID_HOST; default 0.0.0.0).") var host: String?
+    @Option(help: "Port (VIVID_PORT; default 8080; 0 picks a free one).") var port: Int?
+    @Option(help: "A model folder; repeat for several (VIVID_MODEL; default Models/demo).") var model: [String] = []
+    @Option(help: "The model used when a request names none (VIVID_DEFAULT_MODEL; default the first).") var defaultModel: String?
+    @Option(help: "Largest upload in MiB (VIVID_MAX_UPLOAD_MB; default 512).") var maxUploadMb: Int?
+    @Option(help: "Classifications that may wait for a worker (VIVID_QUEUE; default 8).") var queue: Int?
+    @Option(help: "Classifications run at once (VIVID_WORKERS; default 1: one forward pass uses every core).") var workers: Int?
+    @Option(help: "Threads for decoding and the forward pass (VIVID_THREADS; default 0: one per core).") var threads: Int?
+    @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default 60).") var exitTimeout: Double?
+    @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default 300000).") var timeoutMs: Int?
+    @Option(help: "Connections served at once (VIVID_CONNECTIONS; default 64).") var connections: Int?
+    @Option(help: "Largest frame in pixels (VIVID_MAX_PIXELS).") var maxPixels: Int?
+    @Option(help: "Most frames decoded per request (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
+    @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (VIVID_LOG_LEVEL; default info).") var logLevel: String?
+
+    func run() throws {
+        let environment = Environment(ProcessInfo.processInfo.environment)
+        let level = try environment.resolve(logLevel, "LOG_LEVEL", default: "info")
+        guard let logLevel = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level '\(level)'") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "vivid")
+
+        let threads = try environment.resolve(threads, "THREADS", default: 0)
+        if threads > 0 { GEMM.threads = threads }
+        let limits = DecoderLimits(
+            maxPixelsPerFrame: try environment.resolve(maxPixels, "MAX_PIXELS", default: DecoderLimits().maxPixelsPerFrame),
+            maxFramesPerCall: try environment.resolve(maxDecodedFrames, "MAX_DECODED_FRAMES", default: DecoderLimits().maxFramesPerCall),
+            maxDuration: try environment.resolve(maxDuration, "MAX_DURATION", default: DecoderLimits().maxDuration))
+        let folders = model.isEmpty ? (environment["MODEL"]?.split(separator: ",").map(String.init) ?? ["Models/demo"]) : model
+
+        // Models load strictly before the port is bound: a bad folder stops the server here.
+        var classifiers: [Classifier] = []
+        for folder in folders {
+            do {
+                classifiers.append(try Classifier(folder: folder, decoderOptions: DecoderOptions(limits: limits, threads: threads)))
+                logger.info("model loaded", metadata: ["folder": "\(folder)", "name": "\(classifiers.last!.name)"])
+            } catch {
+                throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(folder): \(error.description)")
+            }
+        }
+        let service = try VividService(
+            models: classifiers, defaultModel: try environment.resolve(defaultModel, "DEFAULT_MODEL"),
+            settings: ServiceSettings(
+                maxUploadBytes: try environment.resolve(maxUploadMb, "MAX_UPLOAD_MB", default: 512) << 20,
+                requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: 300_000)),
+                version: Vivid.version),
+            queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: 1),
+                             capacity: try environment.resolve(queue, "QUEUE", default: 8)),
+            logger: logger)
+        let transport = try HTTPTransport(service: service, settings: TransportSettings(
+            host: try environment.resolve(host, "HOST", default: "0.0.0.0"),
+            port: UInt16(try environment.resolve(port, "PORT", default: 8080)),
+            connectionLimit: try environment.resolve(connections, "CONNECTIONS", default: 64)))
+        logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(classifiers.map(\.name))",
+                                            "default_model": "\(service.defaultModel)"])
+
+        let drain = ShutdownOnSignal(service: service, exitTimeout: try environment.resolve(exitTimeout, "EXIT_TIMEOUT", default: 60.0))
+        drain.waitForDrain()
+        transport.stop()
+        service.uploads.removeAll()
+        logger.info("stopped")
+    }
+}
+
+/// The `VIVID_…` variables, read where a flag was not given.
+struct Environment {
+    let values: [String: String]
+
+    init(_ values: [String: String]) { self.values = values }
+
+    subscript(name: String) -> String? { values["VIVID_" + name] }
+
+    func resolve<Value: LosslessStringConvertible>(_ flag: Value?, _ name: String, default fallback: Value) throws -> Value {
+        try resolve(flag, name) ?? fallback
+    }
+
+    func resolve<Value: LosslessStringConvertible>(_ flag: Value?, _ name: String) throws -> Value? {
+        if let flag { return flag }
+        guard let text = self[name] else { return nil }
+        guard let value = Value(text) else { throw ValidationError("VIVID_\(name)='\(text)' is not a valid value") }
+        return value
+    }
+}
+
+/// SIGTERM and SIGINT: the first starts draining and waits for running work (up to the exit timeout); the
+/// second exits at once.
+final class ShutdownOnSignal: @unchecked Sendable {
+    private let service: VividService
+    private let exitTimeout: Double
+    private let signalled = DispatchSemaphore(value: 0)
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var count = 0
+
+    init(service: VividService, exitTimeout: Double) {
+        self.service = service
+        self.exitTimeout = exitTimeout
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [unowned self] in self.received(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func received(_ number: Int32) {
+        let first = lock.withLock {
+            count += 1
+            return count == 1
+        }
+        guard first else {
+            service.logger.warning("second signal: exiting without waiting")
+            service.uploads.removeAll()
+            exit(1)
+        }
+        service.logger.info("draining", metadata: ["signal": "\(number)", "active_requests": "\(service.activeRequests)"])
+        service.beginDraining()
+        signalled.signal()
+    }
+
+    /// Returns once a signal came and running work finished, or the exit timeout passed.
+    func waitForDrain() {
+        signalled.wait()
+        let deadline = Date().addingTimeInterval(exitTimeout)
+        while Date() < deadline {
+            let depth = service.queue.depth
+            if depth.running == 0 && depth.waiting == 0 && service.activeRequests == 0 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        service.logger.warning("exit timeout passed with work still running", metadata: ["active_requests": "\(service.activeRequests)"])
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import VideoDecoding
+import VividTestSupport
+
+@testable import HTTPServer
+
+/// A real server on a loopback port over the tiny model.
+struct RunningServer {
+    let fixture: ServiceFixture
+    let transport: HTTPTransport
+    var client: TestClient { TestClient(port: transport.port) }
+
+    init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20) throws {
+        fixture = try ServiceFixture(queue: queue, maxUploadBytes: maxUploadBytes)
+        transport = try HTTPTransport(service: fixture.service, settings: TransportSettings(host: "127.0.0.1", port: 0))
+    }
+
+    /// Waits until no request is in flight, then checks that no upload is left on disk.
+    func expectNoUploadsLeft() {
+        let deadline = Date().addingTimeInterval(5)
+        while fixture.service.activeRequests > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(fixture.service.activeRequests == 0)
+        #expect(fixture.service.uploads.entryCount == 0, "uploads left behind")
+    }
+}
+
+@Suite("HTTP server on a loopback port")
+struct ServerTests {
+    @Test("Uploads as multipart, raw and chunked bodies are classified; /status and headers")
+    func uploads() throws {
+        let server = try RunningServer()
+        let video = try Data(contentsOf: server.fixture.video)
+        let form = TestClient.form(contents: video)
+        var reply = try server.client.send("POST", "/classify?top_k=2", headers: [("Content-Type", form.contentType)], body: form.body)
+        #expect(reply.status == 200, "\(reply.text)")
+        #expect(reply.headers["content-type"] == "application/json" && reply.headers["x-request-id"] == reply.json["request_id"] as? String)
+        #expect((reply.json["video"] as? [String: Any])?["codec"] as? String == "h264")
+        #expect(((reply.json["aggregate"] as? [String: Any])?["action"] as? [Any])?.count == 2)
+
+        reply = try server.client.send("POST", "/classify?per_view=false", headers: [("Content-Type", "video/mp4")], body: video)
+        #expect(reply.status == 200 && reply.json["views"] == nil, "\(reply.text)")
+        reply = try server.client.send("POST", "/classify?views=1x3", headers: [("Content-Type", "application/octet-stream")], body: video, chunked: true)
+        #expect(reply.status == 200 && (reply.json["views"] as? [Any])?.count == 3, "\(reply.text)")
+        // A form whose only file part is not named `video`.
+        let other = TestClient.form(field: "file", contents: video)
+        reply = try server.client.send("POST", "/classify", headers: [("Content-Type", other.contentType)], body: other.body)
+        #expect(reply.status == 200, "\(reply.text)")
+
+        reply = try server.client.get("/status")
+        #expect(reply.status == 200 && reply.json["status"] as? String == "ok")
+        reply = try server.client.send("HEAD", "/status")
+        #expect(reply.status == 200 && reply.body.isEmpty)
+        let metrics = try server.client.get("/metrics").text
+        #expect(metrics.contains("vivid_requests_total{route=\"/classify\",status=\"200\"} 4"), "\(metrics)")
+        #expect(metrics.contains("vivid_forward_duration_seconds_count 4"))
+        server.expectNoUploadsLeft()
+    }
+
+    @Test("Bad inputs get their codes and leave the server healthy")
+    func badInputs() throws {
+        let server = try RunningServer(maxUploadBytes: 2 << 20)
+        let folder = server.fixture.scratch.url
+        let video = try Data(contentsOf: server.fixture.video)
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", folder.appendingPathComponent("audio.m4a").path])
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", folder.appendingPathComponent("image.png").path])
+        var generator = SystemRandomNumberGenerator()
+        let cases: [(String, Data, Int, String)] = [
+            ("empty", Data(), 400, "MISSING_VIDEO"),
+            ("text", Data("hello, this is not a video\n".utf8), 415, "UNSUPPORTED_MEDIA"),
+            ("random bytes", Data((0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }), 415, "UNSUPPORTED_MEDIA"),
+            ("truncated MP4", video.prefix(video.count / 3), 422, "UNDECODABLE"),
+            ("audio only", try Data(contentsOf: folder.appendingPathComponent("audio.m4a")), 422, "NO_VIDEO_STREAM"),
+            ("playlist", Data("#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n".utf8), 415, "UNSUPPORTED_MEDIA"),
+            ("ffconcat", Data("ffconcat version 1.0\nfile '/etc/passwd'\n".utf8), 415, "UNSUPPORTED_MEDIA"),
+            ("image", try Data(contentsOf: folder.appendingPathComponent("image.png")), 415, "UNSUPPORTED_MEDIA"),
+        ]
+        for (name, body, status, code) in cases {
+            let form = TestClient.form(contents: body)
+            let reply = try server.client.send("POST", "/classify", headers: [("Content-Type", form.contentType)], body: form.body)
+            #expect(reply.status == status && reply.code == code, "\(name): \(reply.status) \(reply.text)")
+        }
+        // A body declared as text is refused by its Content-Type, before it is read.
+        var reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "text/plain")], body: video)
+        #expect(reply.status == 415 && reply.code == "UNSUPPORTED_MEDIA")
+        let oversize = Data(count: 3 << 20)
+        reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "video/mp4")], body: oversize)
+        #expect(reply.status == 413 && reply.code == "UPLOAD_TOO_LARGE")
+        reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "video/mp4")], body: oversize, chunked: true)
+        #expect(reply.status == 413 && reply.code == "UPLOAD_TOO_LARGE", "chunked: \(reply.status) \(reply.text)")
+        reply = try server.client.send("PUT", "/classify", body: video)
+        #expect(reply.status == 405 && reply.code == "METHOD_NOT_ALLOWED")
+        reply = try server.client.get("/no/such/route")
+        #expect(reply.status == 404 && reply.code == "NOT_FOUND")
+        reply = try server.client.send("POST", "/classify?model=nope", headers: [("Content-Type", "video/mp4")], body: video)
+        #expect(reply.status == 404 && reply.code == "UNKNOWN_MODEL")
+        // A client that leaves half-way through its upload.
+        try server.client.abandon("/classify", headers: [("Content-Type", "video/mp4")], declaredLength: video.count, sent: video.prefix(1000))
+
+        reply = try server.client.get("/status")
+        #expect(reply.status == 200 && reply.json["status"] as? String == "ok")
+        server.expectNoUploadsLeft()
+    }
+}
