@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: deps build test bench-decode clean
+.PHONY: deps build serve test bench-decode bench-server clean
 
 ## deps: install the Debian packages Vivid builds and tests with (only those missing)
 deps:
@@ -11,6 +11,11 @@ deps:
 ## build: release build of the `vivid` binary (.build/release/vivid)
 build: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS)
+
+## serve: build and serve the default model (Models/demo) on port 8080 (PORT=… to change)
+PORT ?= 8080
+serve: build
+	.build/release/vivid serve --model Models/demo --port $(PORT)
 
 # Tests run optimised: the models' kernels at the published sizes take minutes unoptimised. -enable-testing
 # keeps @testable imports working in the release build.
@@ -25,6 +30,10 @@ test: deps
 ## bench-decode: time `vivid sample` against a full ffmpeg decode (Benchmarks/decode.sh)
 bench-decode: build
 	bash Benchmarks/decode.sh .build/release/vivid
+
+## bench-server: /classify overhead against `vivid classify`, /status latency under load (Benchmarks/server.sh)
+bench-server: build
+	bash Benchmarks/server.sh .build/release/vivid
 
 clean:
 	rm -rf .build

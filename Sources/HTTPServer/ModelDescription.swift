@@ -18,22 +18,38 @@ struct ModelDescription: Encodable {
     var defaultViews: String
     var aggregation: String
     var gflopPerView: Double
+    /// For an ensemble: its members (whose own descriptions `/models` lists when they are served too).
+    var members: [Member]?
+
+    struct Member: Encodable {
+        var name: String
+        var weight: Float
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, architecture, heads, actions, preprocessing, defaultViews = "default_views", aggregation
-        case gflopPerView = "gflop_per_view"
+        case gflopPerView = "gflop_per_view", members
     }
 
-    init(_ classifier: Classifier) {
-        let config = classifier.model.config
-        name = config.name
-        architecture = config.architecture
+    /// For an ensemble, the preprocessing and default views are its first member's; GFLOP per view is the
+    /// members' sum.
+    init(_ model: ServedModel) {
+        let config = model.leadConfig
+        name = model.name
         heads = config.heads.map { Head(name: $0.name, classes: $0.classes) }
         actions = Set(config.heads.map(\.name)).isSuperset(of: ["verb", "noun"])
         preprocessing = config.preprocessing
         defaultViews = "\(config.preprocessing.temporalViews)x\(config.preprocessing.spatialCrops)"
         aggregation = config.aggregation
-        gflopPerView = (classifier.model.flopsPerView / 1e7).rounded() / 100
+        switch model {
+        case .single(let classifier):
+            architecture = config.architecture
+            gflopPerView = (classifier.model.flopsPerView / 1e7).rounded() / 100
+        case .ensemble(let ensemble):
+            architecture = "ensemble"
+            gflopPerView = (ensemble.members.reduce(0) { $0 + $1.classifier.model.flopsPerView } / 1e7).rounded() / 100
+            members = ensemble.members.map { Member(name: $0.classifier.name, weight: $0.weight) }
+        }
     }
 }
 

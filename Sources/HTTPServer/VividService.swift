@@ -22,7 +22,7 @@ public struct ServiceSettings: Sendable {
 /// Vivid's HTTP API (DESIGN §5) over loaded classifiers, a work queue and metrics: the routes, what happens
 /// before a body is read, and the record of each answer. The transport only moves bytes.
 public final class VividService: Sendable {
-    public let models: [Classifier]
+    public let models: [ServedModel]
     public let defaultModel: String
     public let settings: ServiceSettings
     public let queue: WorkQueue
@@ -39,7 +39,7 @@ public final class VividService: Sendable {
     }
 
     /// - Throws: when `models` is empty or names repeat, or the upload folder cannot be made.
-    public init(models: [Classifier], defaultModel: String? = nil, settings: ServiceSettings = .init(),
+    public init(models: [ServedModel], defaultModel: String? = nil, settings: ServiceSettings = .init(),
                 queue: WorkQueue = WorkQueue(), uploads: UploadStore? = nil, logger: Logger = Logger(label: "vivid")) throws {
         guard let first = models.first else { throw APIError.internal("the server needs at least one model") }
         guard Set(models.map(\.name)).count == models.count else { throw APIError.internal("two models have the same name") }
@@ -53,7 +53,7 @@ public final class VividService: Sendable {
         self.logger = logger
     }
 
-    public func model(named name: String?) throws(APIError) -> Classifier {
+    public func model(named name: String?) throws(APIError) -> ServedModel {
         let wanted = name ?? defaultModel
         guard let model = models.first(where: { $0.name == wanted }) else { throw .unknownModel(wanted) }
         return model
@@ -116,12 +116,12 @@ public final class VividService: Sendable {
         let id = request.head.id
         do throws(APIError) {
             let parameters = try ClassifyParameters(query: request.head.query)
-            let classifier = try model(named: parameters.model)
+            let model = try model(named: parameters.model)
             guard let upload = request.upload else { throw .missingVideo("the request has no video") }
             let timeout = parameters.timeoutMilliseconds.map { Duration.milliseconds($0) } ?? settings.requestTimeout
             let deadline = request.received + timeout
             let ticket = try queue.submit { ticket in
-                self.run(classifier, upload: upload, parameters: parameters, request: request, ticket: ticket)
+                self.run(model, upload: upload, parameters: parameters, request: request, ticket: ticket)
             }
             while true {
                 if let response = ticket.wait(timeout: .milliseconds(20)) { return response }
@@ -140,13 +140,13 @@ public final class VividService: Sendable {
     }
 
     /// On a worker: the classification itself, with its timings and metrics.
-    private func run(_ classifier: Classifier, upload: Upload, parameters: ClassifyParameters, request: Request,
+    private func run(_ model: ServedModel, upload: Upload, parameters: ClassifyParameters, request: Request,
                      ticket: WorkQueue.Ticket) -> Response {
         let now = ContinuousClock.now
         metrics.observe("vivid_queue_wait_seconds", seconds: Self.seconds(now - ticket.submitted))
         guard !ticket.isCancelled else { return .error(.badRequest("cancelled"), requestID: request.head.id) }
         do {
-            var answer = try classifier.classify(path: upload.path, options: parameters.options, isCancelled: { ticket.isCancelled })
+            var answer = try model.classify(path: upload.path, options: parameters.options, isCancelled: { ticket.isCancelled })
             answer.requestID = request.head.id
             answer.timing.upload = request.bodyReceived.map { Self.milliseconds($0 - request.received) }
             answer.timing.total = Self.milliseconds(ContinuousClock.now - request.received)
@@ -187,7 +187,10 @@ public final class VividService: Sendable {
         let body = StatusBody(
             status: draining ? "draining" : "ok", version: settings.version,
             uptimeSeconds: (Self.seconds(ContinuousClock.now - started) * 10).rounded() / 10,
-            models: models.map { ModelStatus(name: $0.name, architecture: $0.model.config.architecture, heads: $0.model.config.heads.map(\.name), ready: true) },
+            models: models.map { model in
+                ModelStatus(name: model.name, architecture: ModelDescription(model).architecture,
+                            heads: model.leadConfig.heads.map(\.name), ready: true)
+            },
             queue: queue.depth)
         return .json(body, status: draining ? 503 : 200)
     }

@@ -11,10 +11,21 @@ public struct Classification: Sendable, Encodable {
     public var views: [ViewScores]?
     public var timing: Timing
     public var warnings: [String]
+    /// For an ensemble: each member's own answer and weight.
+    public var members: [Member]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case requestID = "request_id", model, video, sampling, aggregate, views, warnings
+        case requestID = "request_id", model, video, sampling, aggregate, views, warnings, members
         case timing = "timing_ms"
+    }
+
+    /// One ensemble member's answer: its sampling, aggregate and (if asked) per-view scores.
+    public struct Member: Sendable, Encodable {
+        public var model: String
+        public var weight: Float
+        public var sampling: SamplingSummary
+        public var aggregate: Scores
+        public var views: [ViewScores]?
     }
 
     /// One class and its probability.

@@ -55,12 +55,18 @@ public final class Classifier: Sendable {
         return settings
     }
 
-    /// Classifies the video at `path`. `isCancelled` is asked before each clip's forward pass; once it says
-    /// yes, no more clips are forwarded and the call throws `CancellationError`.
+    /// Classifies the video at `path`: `evaluate`, then the top-k answer.
     ///
     /// - Throws: `DecodeError`, `SamplingError` (bad views or segment), `ModelError`, `CancellationError`.
     public func classify(path: String, options: ClassifyOptions = .init(),
                          isCancelled: () -> Bool = { false }) throws -> Classification {
+        answer(try evaluate(path: path, options: options, isCancelled: isCancelled), options: options)
+    }
+
+    /// Decodes, samples, forwards each temporal clip as its frames arrive, and aggregates: every class's
+    /// probability, before top-k. `isCancelled` is asked before each clip's forward pass; once it says yes,
+    /// no more clips are forwarded and the call throws `CancellationError`.
+    public func evaluate(path: String, options: ClassifyOptions, isCancelled: () -> Bool = { false }) throws -> Evaluation {
         let clock = ContinuousClock()
         let start = clock.now
         guard (1...100).contains(options.topK) else { throw SamplingError.invalidSettings("top_k must be between 1 and 100") }
@@ -88,22 +94,28 @@ public final class Classifier: Sendable {
         guard let probabilities else { throw DecodeError.undecodable("no clip could be sampled") }
 
         let method = options.aggregation ?? AggregationMethod(rawValue: model.config.aggregation) ?? .perView
-        let aggregate = scores(
+        return Evaluation(
+            info: decoder.info, plan: plan, probabilities: probabilities, method: method,
             heads: probabilities.headOrder.map { ($0, probabilities.mean(head: $0)) },
             actions: probabilities.hasActions ? probabilities.actions(method: method) : nil,
-            method: method, topK: options.topK)
-        let views: [Classification.ViewScores]? = options.includeViews ? plan.views.enumerated().map { index, view in
+            forward: forwardTime, total: clock.now - start, warnings: decoder.warnings)
+    }
+
+    /// The answer for an evaluation: top-k aggregate and, if asked, per-view scores, with labels.
+    public func answer(_ evaluation: Evaluation, options: ClassifyOptions) -> Classification {
+        let probabilities = evaluation.probabilities
+        let views: [Classification.ViewScores]? = options.includeViews ? evaluation.plan.views.enumerated().map { index, view in
             Classification.ViewScores(view: view, scores: scores(
                 heads: probabilities.headOrder.map { ($0, probabilities.view(index, head: $0)) },
                 actions: probabilities.hasActions ? probabilities.actions(view: index) : nil, method: nil, topK: options.topK))
         } : nil
-
-        let total = clock.now - start
         return Classification(
-            requestID: nil, model: name, video: .init(decoder.info), sampling: .init(plan.settings),
-            aggregate: aggregate, views: views,
-            timing: .init(upload: nil, decode: milliseconds(total - forwardTime), forward: milliseconds(forwardTime), total: milliseconds(total)),
-            warnings: decoder.warnings)
+            requestID: nil, model: name, video: .init(evaluation.info), sampling: .init(evaluation.plan.settings),
+            aggregate: scores(heads: evaluation.heads, actions: evaluation.actions, method: evaluation.method, topK: options.topK),
+            views: views,
+            timing: .init(upload: nil, decode: milliseconds(evaluation.total - evaluation.forward),
+                          forward: milliseconds(evaluation.forward), total: milliseconds(evaluation.total)),
+            warnings: evaluation.warnings)
     }
 
     /// Top-k classes per head and top-k actions (flat index verb × nouns + noun) with labels.
@@ -122,6 +134,21 @@ public final class Classifier: Sendable {
         }
         return Classification.Scores(method: method, heads: classes, actions: scoredActions)
     }
+}
+
+/// One video's class probabilities under one model, before top-k: what an answer and an ensemble are made of.
+public struct Evaluation: Sendable {
+    public var info: VideoInfo
+    public var plan: ViewPlan
+    public var probabilities: ViewProbabilities
+    public var method: AggregationMethod
+    /// Mean probabilities per head over the views, in the model's head order.
+    public var heads: [(name: String, scores: [Float])]
+    /// Aggregated action scores (flat index verb × nouns + noun) for verb/noun models.
+    public var actions: [Float]?
+    public var forward: Duration
+    public var total: Duration
+    public var warnings: [String]
 }
 
 func milliseconds(_ duration: Duration) -> Int {

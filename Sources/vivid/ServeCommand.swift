@@ -23,6 +23,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Address to listen on (VIVID_HOST; default 0.0.0.0).") var host: String?
     @Option(help: "Port (VIVID_PORT; default 8080; 0 picks a free one).") var port: Int?
     @Option(help: "A model folder; repeat for several (VIVID_MODEL; default Models/demo).") var model: [String] = []
+    @Option(help: "An ensemble file (JSON: name, members with model folders and weights); repeatable (VIVID_ENSEMBLE).") var ensemble: [String] = []
     @Option(help: "The model used when a request names none (VIVID_DEFAULT_MODEL; default the first).") var defaultModel: String?
     @Option(help: "Largest upload in MiB (VIVID_MAX_UPLOAD_MB; default 512).") var maxUploadMb: Int?
     @Option(help: "Classifications that may wait for a worker (VIVID_QUEUE; default 8).") var queue: Int?
@@ -56,17 +57,27 @@ struct ServeCommand: ParsableCommand {
         let folders = model.isEmpty ? (environment["MODEL"]?.split(separator: ",").map(String.init) ?? ["Models/demo"]) : model
 
         // Models load strictly before the port is bound: a bad folder stops the server here.
-        var classifiers: [Classifier] = []
+        let decoderOptions = DecoderOptions(limits: limits, threads: threads)
+        var models: [ServedModel] = []
         for folder in folders {
             do {
-                classifiers.append(try Classifier(folder: folder, decoderOptions: DecoderOptions(limits: limits, threads: threads)))
-                logger.info("model loaded", metadata: ["folder": "\(folder)", "name": "\(classifiers.last!.name)"])
+                models.append(.single(try Classifier(folder: folder, decoderOptions: decoderOptions)))
+                logger.info("model loaded", metadata: ["folder": "\(folder)", "name": "\(models.last!.name)"])
             } catch {
                 throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(folder): \(error.description)")
             }
         }
+        let ensembles = ensemble.isEmpty ? (environment["ENSEMBLE"]?.split(separator: ",").map(String.init) ?? []) : ensemble
+        for file in ensembles {
+            do {
+                models.append(.ensemble(try Ensemble(file: file, decoderOptions: decoderOptions)))
+                logger.info("ensemble loaded", metadata: ["file": "\(file)", "name": "\(models.last!.name)"])
+            } catch {
+                throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(file): \(error.description)")
+            }
+        }
         let service = try VividService(
-            models: classifiers, defaultModel: try environment.resolve(defaultModel, "DEFAULT_MODEL"),
+            models: models, defaultModel: try environment.resolve(defaultModel, "DEFAULT_MODEL"),
             settings: ServiceSettings(
                 maxUploadBytes: try environment.resolve(maxUploadMb, "MAX_UPLOAD_MB", default: 512) << 20,
                 requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: 300_000)),
@@ -78,7 +89,7 @@ struct ServeCommand: ParsableCommand {
             host: try environment.resolve(host, "HOST", default: "0.0.0.0"),
             port: UInt16(try environment.resolve(port, "PORT", default: 8080)),
             connectionLimit: try environment.resolve(connections, "CONNECTIONS", default: 64)))
-        logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(classifiers.map(\.name))",
+        logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(models.map(\.name))",
                                             "default_model": "\(service.defaultModel)"])
 
         let drain = ShutdownOnSignal(service: service, exitTimeout: try environment.resolve(exitTimeout, "EXIT_TIMEOUT", default: 60.0))

@@ -16,7 +16,7 @@ struct ServiceFixture {
         scratch = try TemporaryDirectory()
         let config = TinyModels.factorisedConfig(layout: .separate, labels: true)
         let folder = try TinyModels.randomFolder(config: config, at: scratch.url.appendingPathComponent("model"))
-        service = try VividService(models: [try Classifier(folder: folder)],
+        service = try VividService(models: [.single(try Classifier(folder: folder))],
                                    settings: ServiceSettings(maxUploadBytes: maxUploadBytes, requestTimeout: .seconds(60)),
                                    queue: queue, uploads: try UploadStore(parent: scratch.url))
         video = try TestVideos.indexed(in: scratch.url, frames: 60, width: 40, height: 24)
@@ -173,5 +173,25 @@ struct RouterTests {
         #expect(waiting.service.queue.depth.waiting == 0, "the timed-out job left the queue")
         hold.signal()
         _ = running.wait(timeout: .seconds(10))
+    }
+}
+
+@Suite("Ensembles over HTTP")
+struct EnsembleRouteTests {
+    @Test("An ensemble is a model name: /models describes it, /classify answers with its members")
+    func ensembleRoutes() throws {
+        let fixture = try ServiceFixture()
+        guard case .single(let member) = fixture.service.models[0] else { Issue.record("expected one model"); return }
+        let ensemble = try Ensemble(name: "pair", members: [.init(classifier: member, weight: 1), .init(classifier: member, weight: 2)])
+        let service = try VividService(models: [.single(member), .ensemble(ensemble)], defaultModel: "pair",
+                                       uploads: try UploadStore(parent: fixture.scratch.url))
+        let router = service.router
+        var response = router.respond(to: try fixture.request("GET", "/models/pair"))
+        var json = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        #expect(json["architecture"] as? String == "ensemble" && (json["members"] as? [[String: Any]])?.count == 2)
+        response = router.respond(to: try fixture.request(upload: fixture.video))
+        json = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        #expect(response.status == 200 && json["model"] as? String == "pair", "\(json)")
+        #expect((json["members"] as? [[String: Any]])?.map { $0["weight"] as? Double } == [1, 2])
     }
 }
