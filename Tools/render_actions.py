@@ -26,6 +26,7 @@ Commands
       can be made in parts. About 30 clips/s per core at 128 px, 32 frames; 100 clips take
       157 MB (frames.npy is uncompressed).
   render_actions.py videos --count N --seed S --out DIR [--codecs h264,vp9,mpeg4] [--workers 2]
+                    [--size WxH] [--duration S] [--compact] [--actions take:cup,…]
       Evaluation through a real decoder: each clip is rendered at its own size (landscape and
       portrait, 240p-640p) and frame rate (24, 25 or 30) and piped as raw RGB to ffmpeg:
       H.264 in .mp4 (most clips), VP9 in .webm, MPEG-4 part 2 in .avi. DIR/labels.csv: file,
@@ -1353,22 +1354,25 @@ def cmd_frames(a):
         w.writerows(rows)
 
 
-def encoder_args(codec):
+def encoder_args(codec, compact=False):
+    """Encoder flags; `compact` trades quality for size (for the few example clips shipped in the repository)."""
     if codec == "h264":
-        return ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
+        return ["-c:v", "libx264", "-preset", "veryfast", "-crf", "30" if compact else "20", "-pix_fmt", "yuv420p"]
     if codec == "vp9":
-        return ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "34", "-deadline", "realtime",
+        return ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "45" if compact else "34", "-deadline", "realtime",
                 "-cpu-used", "8", "-pix_fmt", "yuv420p"]
     if codec == "mpeg4":
-        return ["-c:v", "mpeg4", "-q:v", "4", "-pix_fmt", "yuv420p"]
+        return ["-c:v", "mpeg4", "-q:v", "10" if compact else "4", "-pix_fmt", "yuv420p"]
     raise ValueError(codec)
 
 
 def render_video_clip(args):
-    base_seed, index, out_dir, codecs = args
-    verb, noun = action_of(base_seed, index)
+    base_seed, index, out_dir, codecs, size, duration, compact, action = args
+    verb, noun = action or action_of(base_seed, index)
     seed = clip_seed_of(base_seed, index)
-    clip = Clip(seed, verb, noun)
+    if size is not None and index % 2 == 1:
+        size = (size[1], size[0])  # every other clip portrait
+    clip = Clip(seed, verb, noun, size=size, duration=duration)
     crng = np.random.default_rng([seed, 3])
     p = np.array([CODECS[c][1] for c in codecs])
     codec = codecs[crng.choice(len(codecs), p=p / p.sum())]
@@ -1377,7 +1381,7 @@ def render_video_clip(args):
     path = os.path.join(out_dir, name)
     cmd = ["ffmpeg", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
            "-s", f"{clip.W}x{clip.H}", "-r", str(clip.fps), "-i", "-", "-threads", "1"] + \
-        encoder_args(codec) + [path]
+        encoder_args(codec, compact) + [path]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     view = View(0, 0, 1.0, clip.W, clip.H)
     try:
@@ -1399,7 +1403,10 @@ def cmd_videos(a):
     for c in codecs:
         if c not in CODECS:
             sys.exit(f"unknown codec {c} (use {','.join(CODECS)})")
-    tasks = [(a.seed, i, a.out, codecs) for i in range(a.start, a.start + a.count)]
+    size = tuple(int(v) for v in a.size.split("x")) if a.size else None
+    actions = parse_actions(a.actions) if a.actions else None
+    tasks = [(a.seed, i, a.out, codecs, size, a.duration, a.compact, actions and actions[(i - a.start) % len(actions)])
+             for i in range(a.start, a.start + a.count)]
     rows = []
     t0 = time.time()
     for n, (index, row) in enumerate(pool_map(render_video_clip, tasks, a.workers)):
@@ -1461,16 +1468,19 @@ def write_png(path, img):
         f.write(png)
 
 
+def parse_actions(text):
+    """`take:cup,put:pan` (or `all`) as (verb index, noun index) pairs."""
+    if text == "all":
+        return [(v, n) for v in range(8) for n in range(8)]
+    actions = []
+    for item in text.split(","):
+        v, n = item.split(":")
+        actions.append((VERB_INDEX[v], NOUN_INDEX[n]))
+    return actions
+
+
 def cmd_preview(a):
-    if a.actions == "all":
-        actions = [(v, n) for v in range(8) for n in range(8)]
-    elif a.actions:
-        actions = []
-        for item in a.actions.split(","):
-            v, n = item.split(":")
-            actions.append((VERB_INDEX[v], NOUN_INDEX[n]))
-    else:
-        actions = [(v, (v * 3 + a.seed) % 8) for v in range(8)]
+    actions = parse_actions(a.actions) if a.actions else [(v, (v * 3 + a.seed) % 8) for v in range(8)]
     cols, size = a.columns, a.size
     rows = []
     for r, (v, n) in enumerate(actions):
@@ -1526,6 +1536,10 @@ def main(argv=None):
     v.add_argument("--codecs", default="h264,vp9,mpeg4")
     v.add_argument("--workers", type=int, default=2)
     v.add_argument("--start", type=int, default=0)
+    v.add_argument("--size", help="WxH for every clip (odd clips turned portrait) instead of random sizes")
+    v.add_argument("--duration", type=float, help="seconds for every clip instead of random 2-8 s")
+    v.add_argument("--compact", action="store_true", help="stronger compression (small example files)")
+    v.add_argument("--actions", default="", help="verb:noun,... to render in turn instead of the seed's order")
     v.add_argument("--quiet", action="store_true")
     q = sub.add_parser("preview", help="PNG contact sheet")
     q.add_argument("--seed", type=int, required=True)
