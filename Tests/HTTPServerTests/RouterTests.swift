@@ -168,6 +168,7 @@ struct RouterTests {
             hold.wait()
             return Response(status: 200)
         }
+        while waiting.service.queue.depth.running == 0 { Thread.sleep(forTimeInterval: 0.001) }
         (response, json) = waiting.respond(try waiting.request(query: ["timeout_ms": "200"], upload: waiting.video))
         #expect(response.status == 504 && json["code"] as? String == "TIMEOUT")
         #expect(waiting.service.queue.depth.waiting == 0, "the timed-out job left the queue")

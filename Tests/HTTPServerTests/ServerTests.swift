@@ -101,4 +101,32 @@ struct ServerTests {
         #expect(reply.status == 200 && reply.json["status"] as? String == "ok")
         server.expectNoUploadsLeft()
     }
+
+    @Test("A client that hangs up while its job waits for a worker cancels the job")
+    func disconnectCancels() throws {
+        let queue = WorkQueue(workers: 1, capacity: 2)
+        let server = try RunningServer(queue: queue)
+        let release = DispatchSemaphore(value: 0)
+        let blocker = try queue.submit { _ in
+            release.wait()
+            return Response(status: 200)
+        }
+        defer {
+            release.signal()
+            _ = blocker.wait(timeout: .seconds(10))
+        }
+        let video = try Data(contentsOf: server.fixture.video)
+        try server.client.abandon("/classify", headers: [("Content-Type", "video/mp4")], declaredLength: video.count, sent: video)
+        // While the worker is still held, the request ends: its job left the queue without running.
+        let deadline = Date().addingTimeInterval(10)
+        var metrics = ""
+        while Date() < deadline {
+            metrics = server.fixture.service.metrics.render(queue: queue.depth)
+            if metrics.contains("vivid_failures_total{reason=\"bad_request\"} 1") { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(metrics.contains("vivid_failures_total{reason=\"bad_request\"} 1"), "\(metrics)")
+        #expect(queue.depth == WorkQueue.Depth(running: 1, waiting: 0, capacity: 2))
+        server.expectNoUploadsLeft()
+    }
 }
