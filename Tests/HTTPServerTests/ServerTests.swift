@@ -129,4 +129,23 @@ struct ServerTests {
         #expect(queue.depth == WorkQueue.Depth(running: 1, waiting: 0, capacity: 2))
         server.expectNoUploadsLeft()
     }
+
+    @Test("The recorded clips of ../shared/videos upload and classify (skipped when the folder is absent)")
+    func recordedClips() throws {
+        guard let folder = TestVideos.sharedVideos else {
+            print("skipped: ../shared/videos is absent")
+            return
+        }
+        let server = try RunningServer(maxUploadBytes: 64 << 20)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(!files.isEmpty)
+        for name in files {
+            let form = TestClient.form(filename: name, contents: try Data(contentsOf: folder.appendingPathComponent(name)))
+            let reply = try server.client.send("POST", "/classify?views=2x1", headers: [("Content-Type", form.contentType)], body: form.body)
+            #expect(reply.status == 200, "\(name): \(reply.text)")
+            let video = reply.json["video"] as? [String: Any]
+            #expect((video?["frames"] as? Int ?? 0) > 0 && (reply.json["views"] as? [Any])?.count == 2, "\(name)")
+        }
+        server.expectNoUploadsLeft()
+    }
 }
