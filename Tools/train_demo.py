@@ -71,7 +71,7 @@ def parameter_shapes(frames, size):
 class DemoViViT(torch.nn.Module):
     """The factorised encoder of MODELS.md §1.2 on Scenic-named parameters (tanh GELU, LN eps 1e-6)."""
 
-    def __init__(self, frames, size):
+    def __init__(self, frames, size, position_scale=(0.02, 0.02)):
         super().__init__()
         generator = torch.Generator().manual_seed(0)
         self.names = sorted(parameter_shapes(frames, size))
@@ -84,6 +84,13 @@ class DemoViViT(torch.nn.Module):
                 value = torch.zeros(shape)
             else:
                 value = torch.randn(shape, generator=generator) * 0.02
+                # Position embeddings start as large as the tokens they are added to (patch projections
+                # are ~0.2, the spatial encoder's normalised outputs ~1), so that where and when are
+                # visible from the first step; at ViT's 0.02 the model long ignored them.
+                if name.startswith("SpatialTransformer/posembed"):
+                    value *= position_scale[0] / 0.02
+                elif name.startswith("TemporalTransformer/posembed"):
+                    value *= position_scale[1] / 0.02
             self.params.append(torch.nn.Parameter(value))
         self.index = {name: i for i, name in enumerate(self.names)}
 
@@ -209,6 +216,8 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--spatial-position-init", type=float, default=0.2, help="std of the spatial position embedding at start")
+    parser.add_argument("--temporal-position-init", type=float, default=1.0, help="std of the temporal position embedding at start")
     parser.add_argument("--verb-weight", type=float, default=2.0, help="weight of the verb loss against the noun loss")
     parser.add_argument("--eval-every", type=int, default=250, help="validate every this many steps")
     parser.add_argument("--fixture", help="also write a parity fixture here: one input clip and the exported model's logits")
@@ -220,7 +229,7 @@ def main():
     frames, verbs, nouns = load_sets(args.train)
     val_frames, val_verbs, val_nouns = load_set(args.val)
     count, clip_frames, short_side = frames.shape[0], frames.shape[1], frames.shape[2]
-    model = DemoViViT(clip_frames, args.crop)
+    model = DemoViViT(clip_frames, args.crop, (args.spatial_position_init, args.temporal_position_init))
     decay = [p for n, p in zip(model.names, model.params) if n.endswith("kernel")]
     rest = [p for n, p in zip(model.names, model.params) if not n.endswith("kernel")]
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": rest, "weight_decay": 0}], lr=args.lr)
