@@ -85,9 +85,6 @@ public enum APIError: Error, Equatable, Sendable {
         default: []
         }
     }
-
-    /// The reason label of the failure metric: the code, lower-cased.
-    var reason: String { code.lowercased() }
 }
 
 extension APIError {

@@ -20,7 +20,6 @@ public final class WorkQueue: @unchecked Sendable {
         private let lock = NSLock()
         private var answer: Response?
         private var cancelled = false
-        private var startTime: ContinuousClock.Instant?
         let submitted = ContinuousClock.now
 
         fileprivate init(work: @escaping @Sendable (Ticket) -> Response) { self.work = work }
@@ -42,12 +41,6 @@ public final class WorkQueue: @unchecked Sendable {
         }
 
         fileprivate func markCancelled() { lock.withLock { cancelled = true } }
-
-        /// When a worker took the job (nil while it waits).
-        public var started: ContinuousClock.Instant? {
-            get { lock.withLock { startTime } }
-            set { lock.withLock { startTime = newValue } }
-        }
     }
 
     public let workers: Int
@@ -131,7 +124,6 @@ public final class WorkQueue: @unchecked Sendable {
             condition.unlock()
 
             let began = ContinuousClock.now
-            ticket.started = began
             let response = ticket.work(ticket)
             let elapsed = ContinuousClock.now - began
             condition.withLock {
