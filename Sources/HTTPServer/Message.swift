@@ -54,9 +54,10 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: Data
-    /// For logs and metrics: the error code of an error answer, the seconds of video classified.
+    /// For logs and metrics: the error code of an error answer.
     public var errorCode: String?
-    public var videoSeconds: Double?
+    /// Extra fields for the request's log line (video seconds, decode and forward time).
+    public var logFields: [String: String] = [:]
 
     public init(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
         self.status = status

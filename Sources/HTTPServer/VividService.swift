@@ -154,7 +154,8 @@ public final class VividService: Sendable {
             metrics.observe("vivid_forward_duration_seconds", seconds: Double(answer.timing.forward) / 1000)
             metrics.increment("vivid_video_seconds_total", by: answer.video.duration)
             var response = Response.json(answer)
-            response.videoSeconds = answer.video.duration
+            response.logFields = ["video_s": String(format: "%.2f", answer.video.duration), "decode_ms": "\(answer.timing.decode)",
+                                  "forward_ms": "\(answer.timing.forward)", "model": model.name]
             return response
         } catch is CancellationError {
             return .error(.badRequest("cancelled"), requestID: request.head.id)
@@ -210,7 +211,7 @@ public final class VividService: Sendable {
         ]
         if uploadBytes > 0 { metadata["upload_bytes"] = "\(uploadBytes)" }
         if let code = response.errorCode { metadata["code"] = "\(code)" }
-        if let seconds = response.videoSeconds { metadata["video_s"] = "\(String(format: "%.2f", seconds))" }
+        for (key, value) in response.logFields { metadata[key] = "\(value)" }
         let level: Logger.Level = response.status >= 500 && response.errorCode == "INTERNAL" ? .error : .info
         logger.log(level: level, "request", metadata: metadata)
     }
