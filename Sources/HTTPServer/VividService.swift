@@ -131,7 +131,7 @@ public final class VividService: Sendable {
                 }
                 if ContinuousClock.now >= deadline {
                     queue.cancel(ticket)
-                    throw .timeout(milliseconds: Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+                    throw .timeout(milliseconds: Self.milliseconds(timeout))
                 }
             }
         } catch {
@@ -160,7 +160,11 @@ public final class VividService: Sendable {
         } catch is CancellationError {
             return .error(.badRequest("cancelled"), requestID: request.head.id)
         } catch {
-            return .error(APIError(classifying: error), requestID: request.head.id)
+            let failure = APIError(classifying: error)
+            if case .internal(let detail) = failure {
+                logger.error("classification failed", metadata: ["request_id": "\(request.head.id)", "error": "\(detail)"])
+            }
+            return .error(failure, requestID: request.head.id)
         }
     }
 
