@@ -106,4 +106,72 @@ public enum Reference {
         }
         return result
     }
+
+    /// A grouped 3-D convolution, PyTorch layout, one sample: input (C, T, H, W), weight (D, C/groups, kt, kh, kw),
+    /// output (D, T′, H′, W′); zero padding; accumulated in Double.
+    public static func convolution3D(
+        _ input: [Float], channels: Int, size: [Int], weight: [Float], bias: [Float]?, outputs: Int, groups: Int, window: Window3D
+    ) -> [Float] {
+        let out = window.output(size)
+        let (inPerGroup, outPerGroup) = (channels / groups, outputs / groups)
+        var result = [Float](repeating: 0, count: outputs * out[0] * out[1] * out[2])
+        for d in 0..<outputs {
+            let group = d / outPerGroup
+            for t in 0..<out[0] {
+                for y in 0..<out[1] {
+                    for x in 0..<out[2] {
+                        var sum = Double(bias?[d] ?? 0)
+                        for ci in 0..<inPerGroup {
+                            let c = group * inPerGroup + ci
+                            for dt in 0..<window.kernel[0] {
+                                for dy in 0..<window.kernel[1] {
+                                    for dx in 0..<window.kernel[2] {
+                                        let (ti, yi, xi) = (t * window.stride[0] + dt - window.padding[0],
+                                                            y * window.stride[1] + dy - window.padding[1],
+                                                            x * window.stride[2] + dx - window.padding[2])
+                                        guard ti >= 0, ti < size[0], yi >= 0, yi < size[1], xi >= 0, xi < size[2] else { continue }
+                                        let value = input[((c * size[0] + ti) * size[1] + yi) * size[2] + xi]
+                                        let tap = weight[(((d * inPerGroup + ci) * window.kernel[0] + dt) * window.kernel[1] + dy) * window.kernel[2] + dx]
+                                        sum += Double(value) * Double(tap)
+                                    }
+                                }
+                            }
+                        }
+                        result[((d * out[0] + t) * out[1] + y) * out[2] + x] = Float(sum)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Max (padding ignored) or average (padding counted as zeros) pooling of (C, T, H, W).
+    public static func pooling3D(_ input: [Float], channels: Int, size: [Int], window: Window3D, max useMax: Bool) -> [Float] {
+        let out = window.output(size)
+        var result: [Float] = []
+        for c in 0..<channels {
+            for t in 0..<out[0] {
+                for y in 0..<out[1] {
+                    for x in 0..<out[2] {
+                        var best = -Float.infinity, sum = 0.0
+                        for dt in 0..<window.kernel[0] {
+                            for dy in 0..<window.kernel[1] {
+                                for dx in 0..<window.kernel[2] {
+                                    let (ti, yi, xi) = (t * window.stride[0] + dt - window.padding[0],
+                                                        y * window.stride[1] + dy - window.padding[1],
+                                                        x * window.stride[2] + dx - window.padding[2])
+                                    guard ti >= 0, ti < size[0], yi >= 0, yi < size[1], xi >= 0, xi < size[2] else { continue }
+                                    let value = input[((c * size[0] + ti) * size[1] + yi) * size[2] + xi]
+                                    best = Swift.max(best, value)
+                                    sum += Double(value)
+                                }
+                            }
+                        }
+                        result.append(useMax ? best : Float(sum / Double(window.volume)))
+                    }
+                }
+            }
+        }
+        return result
+    }
 }

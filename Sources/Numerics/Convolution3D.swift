@@ -1,0 +1,119 @@
+/// A dense 3-D convolution (one group) as im2col and the one GEMM entry point, with bias and an optional
+/// ReLU fused into the pass that adds the bias. A pointwise convolution (1×1×1, unit stride) skips im2col:
+/// it is a plain product of the (D, C) weight with the (C, T·H·W) input.
+///
+/// Layouts are PyTorch's, for one sample: input (C, T, H, W), weight (D, C, kt, kh, kw), output (D, T′, H′, W′).
+public enum Convolution3D {
+    /// Floats of im2col matrix built at once: output time slices are processed in chunks whose column
+    /// matrix stays under this size (16 MiB), so a stem convolution never needs a 700 MB buffer.
+    static let columnBudget = 4 << 20
+
+    /// Scratch floats `forward` needs for this geometry (zero for a pointwise convolution).
+    public static func scratchCount(channels: Int, size: [Int], window: Window3D) -> Int {
+        guard !window.isPointwise else { return 0 }
+        let output = window.output(size)
+        let rows = channels * window.volume, slice = output[1] * output[2]
+        return rows * slice * slicesPerChunk(rows: rows, slice: slice, slices: output[0])
+    }
+
+    /// Computes the convolution of `input` into `output`.
+    ///
+    /// - Parameters:
+    ///   - size: the input's (T, H, W).
+    ///   - bias: one value per output channel, or nil.
+    ///   - relu: apply max(0, ·) after the bias.
+    ///   - scratch: at least `scratchCount(channels:size:window:)` floats.
+    /// - Complexity: 2·D·C·kt·kh·kw·T′·H′·W′ floating-point operations, in GEMMs.
+    public static func forward(
+        input: UnsafePointer<Float>, channels: Int, size: [Int], weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        outputs: Int, window: Window3D, relu: Bool, scratch: UnsafeMutablePointer<Float>?, into output: UnsafeMutablePointer<Float>
+    ) {
+        let outputSize = window.output(size)
+        let positions = outputSize[0] * outputSize[1] * outputSize[2]
+        let rows = channels * window.volume
+        if window.isPointwise {
+            GEMM.multiply(GEMM.Operand(weight, leadingDimension: channels), GEMM.Operand(input, leadingDimension: positions),
+                          into: output, ldc: positions, m: outputs, n: positions, k: channels)
+        } else {
+            guard let scratch else { preconditionFailure("a convolution with a window needs scratch") }
+            let slice = outputSize[1] * outputSize[2]
+            let chunk = slicesPerChunk(rows: rows, slice: slice, slices: outputSize[0])
+            var first = 0
+            while first < outputSize[0] {
+                let count = min(chunk, outputSize[0] - first)
+                fillColumns(input: input, channels: channels, size: size, window: window, outputSize: outputSize,
+                            slices: first..<(first + count), into: scratch)
+                GEMM.multiply(GEMM.Operand(weight, leadingDimension: rows), GEMM.Operand(scratch, leadingDimension: count * slice),
+                              into: output + first * slice, ldc: positions, m: outputs, n: count * slice, k: rows)
+                first += count
+            }
+        }
+        addBias(bias, relu: relu, to: output, channels: outputs, positions: positions)
+    }
+
+    /// Adds a per-channel bias to (channels, positions) values and applies ReLU if asked.
+    public static func addBias(_ bias: UnsafePointer<Float>?, relu: Bool, to values: UnsafeMutablePointer<Float>, channels: Int, positions: Int) {
+        guard bias != nil || relu else { return }
+        Parallel.forEachRange(count: channels, cost: positions) { range in
+            for channel in range {
+                let row = values + channel * positions
+                let shift = bias?[channel] ?? 0
+                if relu {
+                    for index in 0..<positions { row[index] = max(0, row[index] + shift) }
+                } else {
+                    for index in 0..<positions { row[index] += shift }
+                }
+            }
+        }
+    }
+
+    static func slicesPerChunk(rows: Int, slice: Int, slices: Int) -> Int {
+        max(1, min(slices, columnBudget / max(1, rows * slice)))
+    }
+
+    /// im2col for the output time slices `slices`: row (c, dt, dy, dx), column (t′, y′, x′) holds
+    /// input[c, t′·st + dt − pt, y′·sh + dy − ph, x′·sw + dx − pw], or 0 in the padding.
+    static func fillColumns(
+        input: UnsafePointer<Float>, channels: Int, size: [Int], window: Window3D, outputSize: [Int],
+        slices: Range<Int>, into columns: UnsafeMutablePointer<Float>
+    ) {
+        let (kt, kh, kw) = (window.kernel[0], window.kernel[1], window.kernel[2])
+        let (st, sh, sw) = (window.stride[0], window.stride[1], window.stride[2])
+        let (pt, ph, pw) = (window.padding[0], window.padding[1], window.padding[2])
+        let (frames, height, width) = (size[0], size[1], size[2])
+        let (outHeight, outWidth) = (outputSize[1], outputSize[2])
+        let columnCount = slices.count * outHeight * outWidth
+        Parallel.forEachRange(count: channels * window.volume, cost: columnCount) { range in
+            for row in range {
+                let c = row / window.volume
+                let (dt, dy, dx) = ((row / (kh * kw)) % kt, (row / kw) % kh, row % kw)
+                let target = columns + row * columnCount
+                let validX = window.validOutputs(axis: 2, tap: dx, extent: width, outputs: outWidth)
+                let validY = window.validOutputs(axis: 1, tap: dy, extent: height, outputs: outHeight)
+                for (index, tOut) in slices.enumerated() {
+                    let t = tOut * st + dt - pt
+                    let plane = target + index * outHeight * outWidth
+                    guard t >= 0 && t < frames else {
+                        plane.update(repeating: 0, count: outHeight * outWidth)
+                        continue
+                    }
+                    for yOut in 0..<outHeight {
+                        let line = plane + yOut * outWidth
+                        guard validY.contains(yOut) else {
+                            line.update(repeating: 0, count: outWidth)
+                            continue
+                        }
+                        let source = input + ((c * frames + t) * height + yOut * sh + dy - ph) * width + dx - pw
+                        line.update(repeating: 0, count: validX.lowerBound)
+                        if sw == 1 {
+                            (line + validX.lowerBound).update(from: source + validX.lowerBound, count: validX.count)
+                        } else {
+                            for xOut in validX { line[xOut] = source[xOut * sw] }
+                        }
+                        (line + validX.upperBound).update(repeating: 0, count: outWidth - validX.upperBound)
+                    }
+                }
+            }
+        }
+    }
+}
