@@ -12,10 +12,16 @@ FORMAT:
                 architecture "vivit" with transformers 4 names (MODELS.md §1.1 transforms); Model 2
                 (SpatialTransformer/TemporalTransformer) becomes "vivit_factorised_encoder" keeping the
                 flattened Flax names ("/"-joined) and the original Flax shapes.
+  pytorchvideo  SOURCE is a pytorchvideo / PySlowFast `.pyth` (weights under ["model_state"]) of an ir-CSN
+                (`create_csn`, hub `csn_r101`). Output: architecture "csn", pytorchvideo names, BN eps 1e-5,
+                the windowed head pool, PySlowFast's test preprocessing. SlowFast is not supported yet.
+  vmz-csn       SOURCE is VMZ's `ir_csn_152` state dict (torchvision VideoResNet names), renamed 1:1 to
+                pytorchvideo's (MODELS.md §3.2). Output: "csn", BN eps 1e-3, global head pool, VMZ's mean/std.
 
 OUT receives model.safetensors, config.json and the label files. Everything the weights can tell (widths,
 layer counts, heads, MLP size, tubelet, image size, classes) is read from tensor names and shapes; flags
-supply only what they cannot. Needs python3, numpy and msgpack; torch only to read a pytorch_model.bin.
+supply only what they cannot. Needs python3, numpy and msgpack; PyTorch files are read without torch
+(Tools/torch_checkpoint.py).
 Errors exit with status 1 and one line naming the offending tensor or flag.
 """
 
@@ -32,6 +38,7 @@ import numpy as np
 sys.dont_write_bytecode = True  # keep Tools/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
+import torch_checkpoint  # noqa: E402
 
 
 class ConversionError(Exception):
@@ -171,19 +178,33 @@ def read_hf_folder(source):
     return config, tensors
 
 
-def read_torch_state_dict(path):
+def read_torch_state_dict(path, containers=("state_dict",)):
+    """A state dict saved by torch.save, read without torch (Tools/torch_checkpoint.py), its floating-point
+    tensors as float32. The first of `containers` found at the top level holds it (a training checkpoint
+    keeps the weights beside the optimizer state). BatchNorm's `num_batches_tracked` counters are dropped:
+    inference never reads them."""
     try:
-        import torch
-    except ImportError:
-        raise ConversionError(f"reading {os.path.basename(path)} needs torch; convert the folder to model.safetensors or install torch") from None
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
+        loaded = torch_checkpoint.load(path)
+    except OSError as error:
+        raise ConversionError(f"cannot read {path}: {error.strerror}") from None
+    except torch_checkpoint.CheckpointError as error:
+        raise ConversionError(str(error)) from None
+    state = loaded
+    for key in containers:
+        if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
+            state = loaded[key]
+            break
+    if not isinstance(state, dict) or not state:
+        raise ConversionError(f"{path}: no state dict (expected a map of tensors{', or one under ' + ' / '.join(containers) if containers else ''})")
     result = {}
     for name, value in state.items():
-        if not hasattr(value, "detach"):
-            raise ConversionError(f"{path}: entry {name} is not a tensor")
-        result[name] = value.detach().to(torch.float32).cpu().numpy() if value.is_floating_point() else value.cpu().numpy()
+        if str(name).endswith("num_batches_tracked"):
+            continue
+        if not isinstance(value, np.ndarray):
+            raise ConversionError(f"{path}: entry {name} is not a tensor ({type(value).__name__})")
+        if value.dtype.kind != "f":
+            raise ConversionError(f"{path}: tensor {name} is {value.dtype}, not floating point")
+        result[str(name)] = value.astype(np.float32)
     return result
 
 
@@ -330,6 +351,16 @@ def projection_names(tensors, base, separator, param):
     raise ConversionError(f"missing tensor {single} (the classifier)")
 
 
+def linear_shapes(projections, classes, width):
+    """Names and shapes of torch Linear projections ({head: weight name} from projection_names) from `width`."""
+    shapes = {}
+    for head, name in projections.items():
+        base = name[: -len(".weight")]
+        shapes[f"{base}.weight"] = (classes[head], width)
+        shapes[f"{base}.bias"] = (classes[head],)
+    return shapes
+
+
 def plan_heads(layout, classes_by_head, args):
     """The config's heads and head_layout from the projections found and the flags.
     classes_by_head: {None: C} for one projection, else {name: C}."""
@@ -380,6 +411,24 @@ def parse_float_triple(text, flag):
 
 # ---------------------------------------------------------------------------------------------------------
 # Formats
+
+
+class Conversion:
+    """What a format's converter read: the architecture and its `model` hyperparameters, the tensors under the
+    names the Swift model loads, the heads, the preprocessing its source uses (DESIGN §4 keys, before flags
+    override them) and label lists the checkpoint implies ({head: (file name, labels)})."""
+
+    def __init__(self, architecture, model, tensors, head_layout, heads_plan, preprocessing, default_labels, weights_format="pt"):
+        self.architecture, self.model, self.tensors = architecture, model, tensors
+        self.head_layout, self.heads_plan = head_layout, heads_plan
+        self.preprocessing, self.default_labels, self.weights_format = preprocessing, default_labels, weights_format
+
+
+def vivit_preprocessing(model):
+    """ViViT's clip is fixed by its position embeddings; the rest follows Scenic's Kinetics evaluation (MODELS.md §1.3)."""
+    image = model["image_size"]
+    return {"frames_per_clip": model["num_frames"], "stride": 2, "short_side": max(256, image), "crop_size": image,
+            "fixed_crop": True, "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "views": (4, 3)}
 
 
 def gelu_from_hidden_act(act):
@@ -454,10 +503,7 @@ def convert_hf_vivit(source, args):
     }
     for layer in range(layers):
         expected.update(hf_layer_shapes(f"vivit.encoder.layer.{layer}", width, mlp))
-    for head, name in projections.items():
-        base = name[: -len(".weight")]
-        expected[f"{base}.weight"] = (classes[head], width)
-        expected[f"{base}.bias"] = (classes[head],)
+    expected.update(linear_shapes(projections, classes, width))
     check_exact(tensors, expected, origin)
 
     head_layout, heads_plan = plan_heads(layout, classes, args)
@@ -474,7 +520,8 @@ def convert_hf_vivit(source, args):
         names = [str(id2label.get(str(i), id2label.get(i, ""))) for i in range(len(id2label))]
         if all(names) and not all(re.fullmatch(r"LABEL_\d+", n) for n in names):
             labels_from_config = names
-    return "vivit", model, tensors, head_layout, heads_plan, labels_from_config
+    return Conversion("vivit", model, tensors, head_layout, heads_plan, vivit_preprocessing(model),
+                      {heads_plan[0][0]: ("labels.txt", labels_from_config)} if labels_from_config else {})
 
 
 def convert_scenic_vivit(source, args):
@@ -543,7 +590,8 @@ def convert_scenic_vivit(source, args):
         head_layout, heads_plan = plan_heads(layout, classes, args)
         model = {"hidden_size": int(width), "spatial": spatial, "temporal": temporal, "num_frames": frames, "image_size": image}
         model.update(common)
-        return "vivit_factorised_encoder", order_model(model), params, head_layout, heads_plan, None
+        return Conversion("vivit_factorised_encoder", order_model(model), params, head_layout, heads_plan,
+                          vivit_preprocessing(model), {}, weights_format="flax")
 
     encoder, encoder_shapes = encoder_size("Transformer")
     tokens = require(params, "Transformer/posembed_input/pos_embedding", 3).shape[1]
@@ -556,7 +604,7 @@ def convert_scenic_vivit(source, args):
     model = {"hidden_size": int(width), "num_layers": encoder["num_layers"], "num_heads": encoder["num_heads"],
              "mlp_dim": encoder["mlp_dim"], "num_frames": frames, "image_size": image}
     model.update(common)
-    return "vivit", order_model(model), tensors, head_layout, heads_plan, None
+    return Conversion("vivit", order_model(model), tensors, head_layout, heads_plan, vivit_preprocessing(model), {})
 
 
 def scenic_model1_to_hf(params, layers, width):
@@ -600,6 +648,151 @@ def order_model(model):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Channel-separated networks (pytorchvideo names; MODELS.md §3)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KINETICS_400_LABELS = os.path.join(ROOT, "Models", "labels", "kinetics400.txt")
+
+# VMZ's ir_csn_152 (torchvision VideoResNet names) -> pytorchvideo's create_csn: a 1:1 map, MODELS.md §3.2.
+VMZ_CSN_NAMES = [
+    (re.compile(r"^stem\.0\.(weight)$"), r"blocks.0.conv.\1"),
+    (re.compile(r"^stem\.1\.(\w+)$"), r"blocks.0.norm.\1"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.conv1\.0\.(weight)$"), r"blocks.\1.res_blocks.\2.branch2.conv_a.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.conv1\.1\.(\w+)$"), r"blocks.\1.res_blocks.\2.branch2.norm_a.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.conv2\.0\.(weight)$"), r"blocks.\1.res_blocks.\2.branch2.conv_b.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.conv2\.1\.(\w+)$"), r"blocks.\1.res_blocks.\2.branch2.norm_b.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.conv3\.0\.(weight)$"), r"blocks.\1.res_blocks.\2.branch2.conv_c.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.conv3\.1\.(\w+)$"), r"blocks.\1.res_blocks.\2.branch2.norm_c.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.downsample\.0\.(weight)$"), r"blocks.\1.res_blocks.\2.branch1_conv.\3"),
+    (re.compile(r"^layer([1-4])\.(\d+)\.downsample\.1\.(\w+)$"), r"blocks.\1.res_blocks.\2.branch1_norm.\3"),
+    (re.compile(r"^fc\.(weight|bias)$"), r"blocks.5.proj.\1"),
+]
+
+# Both published CSNs stride time and space by 2 in stages 2-4, on conv_b and branch1, and start with a
+# (1, 2, 2)-strided stem; the weights cannot show strides, and no published variant differs.
+CSN_STAGE_STRIDES = [1, 2, 2, 2]
+CSN_STEM_STRIDE = [1, 2, 2]
+
+
+def norm_shapes(prefix, channels):
+    return {f"{prefix}.{part}": (channels,) for part in ("weight", "bias", "running_mean", "running_var")}
+
+
+def read_csn(tensors, origin, args, eps, head_pool):
+    """The `csn` model of a state dict in pytorchvideo names: stem, stage depths and widths and classes from
+    the shapes; strides are the published ones; eps and head pooling come from the source format or flags."""
+    names = set(tensors)
+    stem = require(tensors, "blocks.0.conv.weight", 5)
+    stem_channels, channels, *stem_kernel = (int(n) for n in stem.shape)
+    if channels != 3:
+        raise ConversionError(f"tensor blocks.0.conv.weight {tuple(stem.shape)} has {channels} input channels; expected 3")
+    stages = sorted({int(m.group(1)) for m in map(re.compile(r"^blocks\.(\d+)\.res_blocks\.").match, names) if m})
+    if stages != [1, 2, 3, 4]:
+        raise ConversionError(f"{origin}: res stages {stages or 'none'}; an ir-CSN has blocks.1 to blocks.4")
+    expected = {"blocks.0.conv.weight": tuple(stem.shape)}
+    expected.update(norm_shapes("blocks.0.norm", stem_channels))
+    depths, inner_channels, output_channels = [], [], []
+    inputs = stem_channels
+    for stage in stages:
+        scope = f"blocks.{stage}.res_blocks"
+        depth = layer_indices(names, re.compile("^" + re.escape(scope) + r"\.(\d+)\."))
+        inner = require(tensors, f"{scope}.0.branch2.conv_a.weight", 5).shape[0]
+        outputs = require(tensors, f"{scope}.0.branch2.conv_c.weight", 5).shape[0]
+        conv_b = require(tensors, f"{scope}.0.branch2.conv_b.weight", 5)
+        if conv_b.shape[1] != 1:
+            raise ConversionError(f"tensor {scope}.0.branch2.conv_b.weight {tuple(conv_b.shape)} is not a depthwise "
+                                  "convolution: not an ir-CSN")
+        stride = CSN_STAGE_STRIDES[stage - 1]
+        for index in range(depth):
+            block = f"{scope}.{index}"
+            branch2 = f"{block}.branch2"
+            expected[f"{branch2}.conv_a.weight"] = (inner, inputs, 1, 1, 1)
+            expected[f"{branch2}.conv_b.weight"] = (inner, 1, 3, 3, 3)
+            expected[f"{branch2}.conv_c.weight"] = (outputs, inner, 1, 1, 1)
+            for norm, width in (("norm_a", inner), ("norm_b", inner), ("norm_c", outputs)):
+                expected.update(norm_shapes(f"{branch2}.{norm}", width))
+            if inputs != outputs or (index == 0 and stride != 1):
+                expected[f"{block}.branch1_conv.weight"] = (outputs, inputs, 1, 1, 1)
+                expected.update(norm_shapes(f"{block}.branch1_norm", outputs))
+            inputs = outputs
+        depths.append(depth)
+        inner_channels.append(int(inner))
+        output_channels.append(int(outputs))
+
+    layout, projections = projection_names(tensors, "blocks.5.proj", ".", "weight")
+    classes = {head: require(tensors, name, 2).shape[0] for head, name in projections.items()}
+    expected.update(linear_shapes(projections, classes, inputs))
+    check_exact(tensors, expected, origin)
+    head_layout, heads_plan = plan_heads(layout, classes, args)
+
+    frames = args.frames if args.frames is not None else 32
+    if frames <= 0:
+        raise ConversionError(f"--frames {frames} must be positive")
+    head_pool = args.head_pool or head_pool
+    if head_pool == "windowed":
+        # The published windowed head pools (4, 7, 7): its training clip (32 frames at 224) after the 8x temporal
+        # and 32x spatial reduction; at a 256 crop it averages 2x2 overlapping windows.
+        kernel = parse_int_list(args.head_pool_kernel, "--head-pool-kernel") if args.head_pool_kernel else [max(1, frames // 8), 7, 7]
+        if len(kernel) != 3 or any(k <= 0 for k in kernel):
+            raise ConversionError(f"--head-pool-kernel {args.head_pool_kernel} must be three positive sizes T,H,W")
+    elif args.head_pool_kernel:
+        raise ConversionError("--head-pool-kernel needs --head-pool windowed")
+    model = {
+        "depths": depths, "stem_channels": stem_channels, "stem_kernel": stem_kernel, "stem_stride": CSN_STEM_STRIDE,
+        "stem_pool": args.stem_pool != "none", "inner_channels": inner_channels, "output_channels": output_channels,
+        "temporal_strides": CSN_STAGE_STRIDES, "spatial_strides": CSN_STAGE_STRIDES,
+        "batch_norm_eps": args.bn_eps if args.bn_eps is not None else eps, "head_pool": head_pool,
+    }
+    if head_pool == "windowed":
+        model["head_pool_kernel"] = kernel
+    labels = {}
+    if head_layout == "single" and heads_plan[0][1] == 400 and os.path.isfile(KINETICS_400_LABELS):
+        labels[heads_plan[0][0]] = (KINETICS_400_LABELS, read_label_file(KINETICS_400_LABELS))
+    return model, head_layout, heads_plan, frames, labels
+
+
+def convert_pytorchvideo(source, args):
+    """A pytorchvideo model-zoo checkpoint: the weights under ["model_state"] (PySlowFast's trainer) or bare."""
+    tensors = read_torch_state_dict(source, ("model_state", "state_dict"))
+    origin = os.path.basename(source)
+    if any(".multipathway_blocks." in name or ".multipathway_fusion." in name for name in tensors):
+        found = "slowfast"
+    elif "blocks.0.conv.weight" in tensors:
+        found = "csn"
+    else:
+        raise ConversionError(f"{origin}: neither a CSN (blocks.0.conv) nor a SlowFast (multipathway blocks) state dict")
+    if args.arch is not None and args.arch != found:
+        raise ConversionError(f"--arch {args.arch} contradicts the checkpoint, whose names are a {found}'s")
+    if found == "slowfast":
+        raise ConversionError(f"{origin}: SlowFast checkpoints are not supported yet (only CSN)")
+    # pytorchvideo's CSN (MODELS.md §3.2, §3.3): eps 1e-5, per-position logits averaged, PySlowFast's test views.
+    model, head_layout, heads_plan, frames, labels = read_csn(tensors, origin, args, eps=1e-5, head_pool="windowed")
+    preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
+                     "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (10, 3)}
+    return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, labels)
+
+
+def convert_vmz_csn(source, args):
+    """VMZ's ir_csn_152 state dict, renamed to pytorchvideo's names."""
+    raw = read_torch_state_dict(source, ("state_dict", "model_state", "model"))
+    origin = os.path.basename(source)
+    tensors = {}
+    for name, value in raw.items():
+        for pattern, replacement in VMZ_CSN_NAMES:
+            if pattern.match(name):
+                tensors[pattern.sub(replacement, name)] = value
+                break
+        else:
+            raise ConversionError(f"unexpected tensor {name} {tuple(value.shape)} in {origin} (not a VMZ ir-CSN name)")
+    # VMZ (MODELS.md §3.1, §3.3): Caffe2's BatchNorm eps 1e-3, a global average before fc, Kinetics mean/std,
+    # 10 clips of 32 frames at stride 2, 3 crops of 256.
+    model, head_layout, heads_plan, frames, labels = read_csn(tensors, origin, args, eps=1e-3, head_pool="global")
+    preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
+                     "mean": [0.43216, 0.394666, 0.37645], "std": [0.22803, 0.22145, 0.216989], "views": (10, 3)}
+    return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, labels)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Output
 
 
@@ -628,7 +821,8 @@ def read_label_file(path):
     return lines
 
 
-def write_folder(out, name, architecture, model, tensors, head_layout, heads_plan, labels_from_config, args, fmt, source):
+def write_folder(out, name, conversion, args, fmt, source):
+    heads_plan = conversion.heads_plan
     labels = {}
     for spec in args.labels or []:
         head, sep, path = spec.partition("=")
@@ -639,8 +833,8 @@ def write_folder(out, name, architecture, model, tensors, head_layout, heads_pla
         if head in labels:
             raise ConversionError(f"--labels given twice for head {head}")
         labels[head] = (path, read_label_file(path))
-    if labels_from_config is not None and heads_plan[0][0] not in labels:
-        labels[heads_plan[0][0]] = ("labels.txt", labels_from_config)
+    for head, default in conversion.default_labels.items():
+        labels.setdefault(head, default)
 
     files = {}
     for head, classes in heads_plan:
@@ -657,44 +851,46 @@ def write_folder(out, name, architecture, model, tensors, head_layout, heads_pla
             filename = f"{head}_{filename}"
         files[head] = filename
 
-    image = model["image_size"]
-    crop = args.crop if args.crop is not None else image
-    if crop != image:
-        raise ConversionError(f"--crop {crop} contradicts the model's image size {image} (its position embedding is fixed)")
-    short_side = args.short_side if args.short_side is not None else max(256, crop)
+    defaults = conversion.preprocessing
+    crop = args.crop if args.crop is not None else defaults["crop_size"]
+    if defaults["fixed_crop"] and crop != defaults["crop_size"]:
+        raise ConversionError(f"--crop {crop} contradicts the model's image size {defaults['crop_size']} (its position embedding is fixed)")
+    if crop <= 0:
+        raise ConversionError(f"--crop {crop} must be positive")
+    short_side = args.short_side if args.short_side is not None else max(defaults["short_side"], crop)
     if short_side < crop:
         raise ConversionError(f"--short-side {short_side} is smaller than the crop {crop}")
-    stride = args.stride if args.stride is not None else 2
+    stride = args.stride if args.stride is not None else defaults["stride"]
     if stride <= 0:
         raise ConversionError(f"--stride {stride} must be positive")
-    views = (4, 3)
+    views = defaults["views"]
     if args.views:
         match = re.fullmatch(r"(\d+)x(\d+)", args.views)
         if not match or int(match.group(1)) <= 0 or int(match.group(2)) <= 0:
             raise ConversionError(f"--views {args.views} must be TxS, e.g. 4x3")
         views = (int(match.group(1)), int(match.group(2)))
-    mean = parse_float_triple(args.mean, "--mean") if args.mean else [0.5, 0.5, 0.5]
-    std = parse_float_triple(args.std, "--std") if args.std else [0.5, 0.5, 0.5]
+    mean = parse_float_triple(args.mean, "--mean") if args.mean else defaults["mean"]
+    std = parse_float_triple(args.std, "--std") if args.std else defaults["std"]
     if any(s <= 0 for s in std):
         raise ConversionError(f"--std {args.std} must be positive")
 
     config = {
         "name": name,
-        "architecture": architecture,
-        "model": model,
+        "architecture": conversion.architecture,
+        "model": conversion.model,
         "heads": [{"name": head, "classes": int(classes), "labels": files.get(head)} for head, classes in heads_plan],
-        "head_layout": head_layout,
+        "head_layout": conversion.head_layout,
         "preprocessing": {
-            "frames_per_clip": model["num_frames"], "stride": stride, "short_side": short_side, "crop_size": crop,
+            "frames_per_clip": defaults["frames_per_clip"], "stride": stride, "short_side": short_side, "crop_size": crop,
             "mean": mean, "std": std, "temporal_views": views[0], "spatial_crops": views[1],
         },
         "aggregation": "per_view",
     }
     dtype = {"f32": "F32", "f16": "F16", "bf16": "BF16"}[args.dtype]
     os.makedirs(out, exist_ok=True)
-    metadata = {"format": "pt" if architecture == "vivit" else "flax", "vivid_source_format": fmt,
+    metadata = {"format": conversion.weights_format, "vivid_source_format": fmt,
                 "vivid_source": os.path.basename(os.path.normpath(source))}
-    safetensors_io.write(os.path.join(out, "model.safetensors"), tensors, metadata=metadata, dtype=dtype)
+    safetensors_io.write(os.path.join(out, "model.safetensors"), conversion.tensors, metadata=metadata, dtype=dtype)
     for head, filename in files.items():
         with open(os.path.join(out, filename), "w", encoding="utf-8") as f:
             f.write("\n".join(labels[head][1]) + "\n")
@@ -708,10 +904,10 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         prog="convert.py", description="Convert a published checkpoint into a Vivid model folder (config.json + model.safetensors).",
         epilog="Example: convert.py scenic-vivit checkpoint OUT --class-splits 300,97 --split-names noun,verb --stride 1")
-    parser.add_argument("format", help="hf-vivit | scenic-vivit")
+    parser.add_argument("format", help="hf-vivit | scenic-vivit | pytorchvideo | vmz-csn")
     parser.add_argument("source", help="checkpoint folder or file")
     parser.add_argument("out", help="model folder to write")
-    parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Model 1)")
+    parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Model 1; CSN, default 32)")
     parser.add_argument("--image-size", type=int, help="image size, the alternative to --frames for Scenic Model 1")
     parser.add_argument("--class-splits", help="split one projection into heads, e.g. 300,97")
     parser.add_argument("--split-names", help="the heads' names, in projection order, e.g. noun,verb")
@@ -724,11 +920,18 @@ def parse_arguments(argv):
     parser.add_argument("--mean", help="per-channel mean on 0-1 pixels, R,G,B (default 0.5,0.5,0.5)")
     parser.add_argument("--std", help="per-channel std on 0-1 pixels, R,G,B (default 0.5,0.5,0.5)")
     parser.add_argument("--views", help="default views TxS (default 4x3)")
+    parser.add_argument("--arch", choices=["csn", "slowfast"], help="pytorchvideo: the expected architecture (checked against the names)")
+    parser.add_argument("--bn-eps", type=float, help="BatchNorm eps (default: pytorchvideo 1e-5, VMZ 1e-3)")
+    parser.add_argument("--head-pool", choices=["global", "windowed"],
+                        help="CNN head pooling (default: pytorchvideo windowed, VMZ global)")
+    parser.add_argument("--head-pool-kernel", help="windowed head pool T,H,W (default frames/8,7,7)")
+    parser.add_argument("--stem-pool", choices=["max", "none"], default="max", help="CSN stem max pool (default max, as published)")
     parser.add_argument("--gelu", choices=["tanh", "erf"], help="GELU form (default: tanh, or from config.json hidden_act)")
     return parser.parse_args(argv)
 
 
-FORMATS = {"hf-vivit": convert_hf_vivit, "scenic-vivit": convert_scenic_vivit}
+FORMATS = {"hf-vivit": convert_hf_vivit, "scenic-vivit": convert_scenic_vivit, "pytorchvideo": convert_pytorchvideo,
+           "vmz-csn": convert_vmz_csn}
 
 
 def main(argv=None):
@@ -738,16 +941,16 @@ def main(argv=None):
             raise ConversionError(f"unknown format {args.format!r} (known: {', '.join(FORMATS)})")
         if not os.path.exists(args.source):
             raise ConversionError(f"{args.source} does not exist")
-        architecture, model, tensors, head_layout, heads_plan, labels_from_config = FORMATS[args.format](args.source, args)
+        conversion = FORMATS[args.format](args.source, args)
         name = args.name or os.path.basename(os.path.normpath(args.out))
-        config = write_folder(args.out, name, architecture, model, tensors, head_layout, heads_plan,
-                              labels_from_config, args, args.format, args.source)
+        config = write_folder(args.out, name, conversion, args, args.format, args.source)
     except ConversionError as error:
         print(f"convert.py: error: {error}", file=sys.stderr)
         return 1
+    tensors = conversion.tensors
     count = sum(int(np.prod(v.shape)) for v in tensors.values())
     heads = ", ".join(f"{h['name']} {h['classes']}" for h in config["heads"])
-    print(f"wrote {args.out}: {architecture}, {len(tensors)} tensors, {count:,} parameters, heads: {heads} ({config['head_layout']})")
+    print(f"wrote {args.out}: {conversion.architecture}, {len(tensors)} tensors, {count:,} parameters, heads: {heads} ({config['head_layout']})")
     return 0
 
 

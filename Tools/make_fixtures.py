@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Makes the ViViT parity fixtures in Tests/Fixtures/ (small random-weight models, inputs, reference logits).
+"""Makes the parity fixtures in Tests/Fixtures/ (small random-weight models, inputs, reference logits).
 
-    python3 -m venv /root/venv-torch && /root/venv-torch/bin/pip install torch transformers safetensors msgpack numpy
-    /root/venv-torch/bin/python Tools/make_fixtures.py
+    python3 -m venv /root/venv-torch
+    /root/venv-torch/bin/pip install torch torchvision transformers pytorchvideo safetensors msgpack numpy
+    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [csn]      (default: all)
 
-Writes (sizes deliberately not the published defaults: hidden 60, 5 heads of 12, MLP 84, image 32, 8 frames,
+ir-CSN (`make_csn_fixtures` below): csn/pytorchvideo.pyth and csn/vmz.pth with io.safetensors and
+vmz_io.safetensors, from pytorchvideo's own `create_csn`.
+
+ViViT writes (sizes deliberately not the published defaults: hidden 60, 5 heads of 12, MLP 84, image 32, 8 frames,
 tubelet (2, 8, 8), LayerNorm eps 1e-6, tanh GELU):
   vivit/checkpoint/              transformers save_pretrained of a random VivitForVideoClassification (2 layers, 7 classes)
   vivit/scenic_checkpoint.msgpack  the same weights as a Scenic Model 1 Flax checkpoint (inverse of MODELS.md §1.1)
@@ -19,9 +23,11 @@ code run as Model 1 against VivitForVideoClassification. Any disagreement stops 
 fixtures are converted with Tools/convert.py (by the system python3 when there is one) and the outputs checked.
 """
 
+import argparse
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -512,8 +518,120 @@ def check_converter(fe_params):
               "preprocessing defaults (mean = std = 0.5, short side 256, 4x3 views, per_view)")
 
 
+# ---------------------------------------------------------------------------------------------------------
+# ir-CSN: pytorchvideo's own builder, saved as a model-zoo .pyth and as a VMZ-named state dict (MODELS.md §3)
+
+CSN_CLASSES = 7
+CSN_STEM = 4  # stage widths 4/8/16/32 inside, 16/32/64/128 out: far from the published 64/256
+
+
+def build_csn(seed, eps, stem_kernel, head_pool_kernel):
+    """A random `create_csn(model_depth=50)` in float64 whose parameters are float32 values, with random
+    BatchNorm statistics so that folding them is exercised. (pytorchvideo passes eps 1e-5 to every norm it
+    builds; the norm factory here ignores it for the VMZ-like 1e-3.)"""
+    from pytorchvideo.models.csn import create_csn
+    torch.manual_seed(seed)
+    model = create_csn(model_depth=50, model_num_class=CSN_CLASSES, stem_dim_out=CSN_STEM, stem_conv_kernel_size=stem_kernel,
+                       stem_pool=torch.nn.MaxPool3d, head_pool_kernel_size=head_pool_kernel,
+                       norm=lambda num_features, **_: torch.nn.BatchNorm3d(num_features, eps=eps)).eval()
+    rng = np.random.default_rng(seed)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm3d):
+                count = module.num_features
+                module.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, count)))
+                module.bias.copy_(torch.tensor(rng.normal(0, 0.2, count)))
+                module.running_mean.copy_(torch.tensor(rng.normal(0, 0.2, count)))
+                module.running_var.copy_(torch.tensor(rng.uniform(0.5, 1.5, count)))
+        for tensor in model.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.float().double())
+    return model
+
+
+def csn_logits(model, clips):
+    """The model's float64 logits, after scaling the projection (kept float32-exact) so they are O(1)."""
+    with torch.no_grad():
+        logits = model(torch.tensor(clips, dtype=torch.float64))
+        proj = model.blocks[-1].proj
+        proj.weight.mul_(2.0 / float(logits.std()))
+        proj.weight.copy_(proj.weight.float().double())
+        return model(torch.tensor(clips, dtype=torch.float64)).numpy()
+
+
+def float32_state(model):
+    return {name: (value.float() if value.is_floating_point() else value) for name, value in model.state_dict().items()}
+
+
+def vmz_name(name):
+    """pytorchvideo -> VMZ (torchvision VideoResNet) names, written independently of convert.py's inverse map."""
+    rules = [(r"^blocks\.0\.conv\.", "stem.0."), (r"^blocks\.0\.norm\.", "stem.1."), (r"^blocks\.5\.proj\.", "fc."),
+             (r"^blocks\.(\d)\.res_blocks\.(\d+)\.branch1_conv\.", r"layer\1.\2.downsample.0."),
+             (r"^blocks\.(\d)\.res_blocks\.(\d+)\.branch1_norm\.", r"layer\1.\2.downsample.1.")]
+    for index, (conv, norm) in enumerate((("conv_a", "norm_a"), ("conv_b", "norm_b"), ("conv_c", "norm_c")), start=1):
+        rules.append((rf"^blocks\.(\d)\.res_blocks\.(\d+)\.branch2\.{conv}\.", rf"layer\1.\2.conv{index}.0."))
+        rules.append((rf"^blocks\.(\d)\.res_blocks\.(\d+)\.branch2\.{norm}\.", rf"layer\1.\2.conv{index}.1."))
+    for pattern, replacement in rules:
+        if re.match(pattern, name):
+            return re.sub(pattern, replacement, name)
+    raise SystemExit(f"make_fixtures.py: no VMZ name for {name}")
+
+
+def make_csn_fixtures():
+    """csn/pytorchvideo.pyth: eps 1e-5, stem kernel (3, 5, 5), windowed head (1, 2, 2) over a (1, 3, 3) final map,
+    so it differs from a global average; clips (2, 3, 8, 80, 80). csn/vmz.pth (legacy torch.save format): eps
+    1e-3, stem (3, 7, 7), a head window covering the whole (1, 2, 2) final map, i.e. VMZ's global average;
+    clips (1, 3, 8, 64, 64)."""
+    folder = os.path.join(FIXTURES, "csn")
+    os.makedirs(folder, exist_ok=True)
+
+    model = build_csn(11, 1e-5, (3, 5, 5), (1, 2, 2))
+    clips = np.random.default_rng(12).standard_normal((2, 3, 8, 80, 80)).astype(np.float32)
+    logits = csn_logits(model, clips)
+    with torch.no_grad():
+        features = model.blocks[4](model.blocks[3](model.blocks[2](model.blocks[1](model.blocks[0](torch.tensor(clips, dtype=torch.float64))))))
+        global_logits = model.blocks[5].proj(features.mean(dim=(2, 3, 4))).numpy()
+    check(tuple(features.shape[2:]) == (1, 3, 3), f"pytorchvideo CSN final map {tuple(features.shape[2:])} == (1, 3, 3)")
+    check(np.abs(global_logits - logits).max() > 1e-2, "its windowed head differs from a global average "
+          f"(max |Δ| {np.abs(global_logits - logits).max():.3f})")
+    torch.save({"epoch": 1, "model_state": float32_state(model)}, os.path.join(folder, "pytorchvideo.pyth"))
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    print(f"  pytorchvideo CSN: logits {logits.shape}")
+
+    model = build_csn(13, 1e-3, (3, 7, 7), (1, 2, 2))
+    clips = np.random.default_rng(14).standard_normal((1, 3, 8, 64, 64)).astype(np.float32)
+    logits = csn_logits(model, clips)
+    state = {vmz_name(name): value for name, value in float32_state(model).items()}
+    torch.save(state, os.path.join(folder, "vmz.pth"), _use_new_zipfile_serialization=False)
+    safetensors_io.write(os.path.join(folder, "vmz_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    print(f"  VMZ-named CSN: logits {logits.shape}")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        run_converter(["pytorchvideo", os.path.join(folder, "pytorchvideo.pyth"), os.path.join(scratch, "p"), "--frames", "8"])
+        run_converter(["vmz-csn", os.path.join(folder, "vmz.pth"), os.path.join(scratch, "v"), "--frames", "8"])
+        converted, _ = safetensors_io.read(os.path.join(scratch, "v", "model.safetensors"))
+        original = {name: value.numpy() for name, value in float32_state(model).items() if not name.endswith("num_batches_tracked")}
+        check(sorted(converted) == sorted(original) and all(np.array_equal(converted[k], original[k]) for k in original),
+              f"vmz-csn output == the pytorchvideo state dict it was renamed from ({len(original)} tensors)")
+        p, v = (json.load(open(os.path.join(scratch, x, "config.json"))) for x in ("p", "v"))
+        sizes = {"depths": [3, 4, 6, 3], "stem_channels": CSN_STEM, "inner_channels": [4, 8, 16, 32], "output_channels": [16, 32, 64, 128]}
+        check(all(p["model"][k] == sizes[k] == v["model"][k] for k in sizes), "converted CSN sizes read from the shapes")
+        check((p["model"]["stem_kernel"], v["model"]["stem_kernel"]) == ([3, 5, 5], [3, 7, 7]), "stem kernels read from the shapes")
+        check((p["model"]["batch_norm_eps"], p["model"]["head_pool"], p["model"]["head_pool_kernel"]) == (1e-5, "windowed", [1, 7, 7])
+              and (v["model"]["batch_norm_eps"], v["model"]["head_pool"]) == (1e-3, "global"),
+              "format defaults: pytorchvideo eps 1e-5 windowed (frames/8, 7, 7), VMZ eps 1e-3 global")
+
+
 def main():
+    parser = argparse.ArgumentParser(description="Makes the parity fixtures in Tests/Fixtures/.")
+    parser.add_argument("which", nargs="*", choices=["vivit", "csn"], help="which fixtures (default: all)")
+    which = parser.parse_args().which or ["vivit", "csn"]
     os.makedirs(FIXTURES, exist_ok=True)
+    if "csn" in which:
+        print("ir-CSN (pytorchvideo create_csn):")
+        make_csn_fixtures()
+    if "vivit" not in which:
+        return
     clips_hf = np.random.default_rng(2).standard_normal((2, 3, FRAMES, IMAGE, IMAGE)).astype(np.float32)
     clips_fe = np.random.default_rng(4).standard_normal((2, 3, FRAMES, IMAGE, IMAGE)).astype(np.float32)
     print("ViViT Model 1 (transformers):")

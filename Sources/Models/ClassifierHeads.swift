@@ -7,8 +7,9 @@ struct ClassifierHeads {
     enum Naming {
         /// Flax: `output_projection/{kernel (D, C), bias}`, or `output_projection_<head>` when separate.
         case flax
-        /// PyTorch: `classifier.{weight (C, D), bias}`, or `classifier_<head>` when separate.
-        case torch
+        /// PyTorch: `<base>.{weight (C, D), bias}`, or `<base>_<head>` when separate; the base is `classifier`
+        /// in transformers and `proj` in pytorchvideo's heads.
+        case torch(base: String)
     }
 
     private let projections: [Linear]
@@ -26,7 +27,10 @@ struct ClassifierHeads {
                        layout: .outputMajor, inputSize: width, outputSize: classes)
             }
         }
-        let base = naming == .flax ? "output_projection" : "classifier"
+        let base = switch naming {
+        case .flax: "output_projection"
+        case .torch(let base): base
+        }
         switch layout {
         case .single, .split:
             guard layout == .split || heads.count == 1 else { throw .invalidConfig("head_layout 'single' needs exactly one head") }

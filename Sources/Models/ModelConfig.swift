@@ -4,9 +4,11 @@ import Numerics
 /// A model folder's `config.json` (DESIGN §4): the architecture and its sizes, the heads, the preprocessing.
 public struct ModelConfig: Sendable, Equatable, Codable {
     public var name: String
-    /// `vivit` (Model 1, transformers names) or `vivit_factorised_encoder` (Model 2, Scenic names).
+    /// `vivit` (Model 1, transformers names), `vivit_factorised_encoder` (Model 2, Scenic names) or `csn`
+    /// (pytorchvideo names).
     public var architecture: String
-    public var model: Hyperparameters
+    /// The architecture's hyperparameters; which form `config.json`'s `model` takes depends on `architecture`.
+    public var model: Network
     public var heads: [Head]
     public var headLayout: HeadLayout
     public var preprocessing: Preprocessing
@@ -55,8 +57,30 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         }
     }
 
-    /// Architecture hyperparameters; which fields apply depends on the architecture.
-    public struct Hyperparameters: Sendable, Equatable, Codable {
+    /// The hyperparameters of one architecture family.
+    public enum Network: Sendable, Equatable {
+        case transformer(TransformerSizes)
+        case csn(CSNSizes)
+
+        /// The form `architecture` takes, or nil for an unknown one.
+        static func decoder(for architecture: String) -> ((KeyedDecodingContainer<CodingKeys>) throws -> Network)? {
+            switch architecture {
+            case "vivit", "vivit_factorised_encoder": { .transformer(try $0.decode(TransformerSizes.self, forKey: .model)) }
+            case "csn": { .csn(try $0.decode(CSNSizes.self, forKey: .model)) }
+            default: nil
+            }
+        }
+
+        func encode(to container: inout KeyedEncodingContainer<CodingKeys>) throws {
+            switch self {
+            case .transformer(let sizes): try container.encode(sizes, forKey: .model)
+            case .csn(let sizes): try container.encode(sizes, forKey: .model)
+            }
+        }
+    }
+
+    /// The sizes of a ViViT (Model 1 uses the single-encoder fields, the factorised encoder the two encoders).
+    public struct TransformerSizes: Sendable, Equatable, Codable {
         public var hiddenSize: Int
         /// Model 1's single encoder.
         public var numLayers: Int?
@@ -71,6 +95,12 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         public var imageSize: Int
         public var layerNormEps: Float
         public var gelu: String
+
+        /// The GELU form named by `gelu`.
+        func geluKind() throws(WeightError) -> GELU {
+            guard let kind = GELU(rawValue: gelu) else { throw .invalidConfig("gelu must be 'tanh' or 'erf', not '\(gelu)'") }
+            return kind
+        }
 
         enum CodingKeys: String, CodingKey {
             case hiddenSize = "hidden_size", numLayers = "num_layers", numHeads = "num_heads", mlpDim = "mlp_dim"
@@ -126,8 +156,34 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         }
     }
 
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        architecture = try container.decode(String.self, forKey: .architecture)
+        guard let decodeModel = Network.decoder(for: architecture) else {
+            throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
+                                                   debugDescription: "unknown architecture '\(architecture)' (known: vivit, vivit_factorised_encoder, csn)")
+        }
+        model = try decodeModel(container)
+        heads = try container.decode([Head].self, forKey: .heads)
+        headLayout = try container.decode(HeadLayout.self, forKey: .headLayout)
+        preprocessing = try container.decode(Preprocessing.self, forKey: .preprocessing)
+        aggregation = try container.decode(String.self, forKey: .aggregation)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(architecture, forKey: .architecture)
+        try model.encode(to: &container)
+        try container.encode(heads, forKey: .heads)
+        try container.encode(headLayout, forKey: .headLayout)
+        try container.encode(preprocessing, forKey: .preprocessing)
+        try container.encode(aggregation, forKey: .aggregation)
+    }
+
     public init(
-        name: String, architecture: String, model: Hyperparameters, heads: [Head], headLayout: HeadLayout,
+        name: String, architecture: String, model: Network, heads: [Head], headLayout: HeadLayout,
         preprocessing: Preprocessing, aggregation: String = "per_view"
     ) {
         self.name = name
@@ -149,9 +205,9 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         }
     }
 
-    /// The GELU form named by `model.gelu`.
-    func geluKind() throws(WeightError) -> GELU {
-        guard let kind = GELU(rawValue: model.gelu) else { throw .invalidConfig("gelu must be 'tanh' or 'erf', not '\(model.gelu)'") }
-        return kind
+    /// The transformer sizes, for the ViViT models.
+    func transformerSizes() throws(WeightError) -> TransformerSizes {
+        guard case .transformer(let sizes) = model else { throw .invalidConfig("\(architecture) needs transformer sizes in 'model'") }
+        return sizes
     }
 }

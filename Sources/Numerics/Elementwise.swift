@@ -20,4 +20,20 @@ public enum Elementwise {
         }
         for index in (blocks * lanes)..<count { target[index] += source[index] }
     }
+
+    /// target[i] = max(0, target[i] + source[i]) for `count` values: a residual sum and its ReLU in one pass.
+    public static func addReLU(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        typealias Vector = VectorMath.Vector
+        let lanes = VectorMath.width, blocks = count / lanes
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+        let zero = Vector(repeating: 0)
+        Parallel.forEachRange(count: blocks, cost: lanes) { range in
+            for block in range {
+                let offset = block * lanes * 4
+                let sum = to.loadUnaligned(fromByteOffset: offset, as: Vector.self) + from.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                to.storeBytes(of: sum.replacing(with: zero, where: sum .< zero), toByteOffset: offset, as: Vector.self)
+            }
+        }
+        for index in (blocks * lanes)..<count { target[index] = max(0, target[index] + source[index]) }
+    }
 }

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
         } else {
             network = try ModelLoader.load(folder: model!)
         }
-        let size = network.config.model.imageSize, frames = network.config.model.numFrames
+        let size = network.config.preprocessing.cropSize, frames = network.config.preprocessing.framesPerClip
         var random = SystemRandomNumberGenerator()
         let count = views * 3 * frames * size * size
         let clips = Tensor(shape: [views, 3, frames, size, size], storage: (0..<count).map { _ in Float.random(in: -1...1, using: &random) })

@@ -72,6 +72,24 @@ struct ParityTests {
                          flags: ["--class-splits", "5,3", "--split-names", "noun,verb"], io: "vivit_fe/io.safetensors", heads: ["noun", "verb"])
     }
 
+    @Test("ir-CSN from a pytorchvideo model-zoo .pyth: BN eps 1e-5 folded, windowed head over a larger final map")
+    func csnPytorchvideo() throws {
+        try expectParity(format: "pytorchvideo", source: "csn/pytorchvideo.pyth", flags: ["--frames", "8", "--head-pool-kernel", "1,2,2"],
+                         io: "csn/io.safetensors", heads: ["label"])
+    }
+
+    @Test("ir-CSN from a VMZ-named legacy-format state dict: BN eps 1e-3, global head")
+    func csnVMZ() throws {
+        try expectParity(format: "vmz-csn", source: "csn/vmz.pth", flags: ["--frames", "8"], io: "csn/vmz_io.safetensors", heads: ["label"])
+    }
+
+    @Test("The pytorchvideo converter refuses a VMZ state dict, naming what it expected")
+    func csnWrongFormat() throws {
+        #expect(throws: TestVideos.ToolError.self) {
+            try convert(["pytorchvideo", fixtures.appendingPathComponent("csn/vmz.pth").path, directory.appendingPathComponent("x").path])
+        }
+    }
+
     @Test("Weights stored as float16 load and stay close")
     func halfPrecisionWeights() throws {
         let folder = directory.appendingPathComponent("half").path

@@ -9,6 +9,7 @@ import Numerics
 public struct ViViT: ActionModel {
     public let config: ModelConfig
     private let width: Int
+    private let sizes: ModelConfig.TransformerSizes
     private let embedding: TubeletEmbedding
     private let cls: Tensor
     private let positions: Tensor
@@ -17,7 +18,7 @@ public struct ViViT: ActionModel {
     private let heads: ClassifierHeads
 
     public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
-        let model = config.model
+        let model = try config.transformerSizes()
         guard model.tubeletSize.count == 3, let layers = model.numLayers, let headCount = model.numHeads, let mlp = model.mlpDim else {
             throw .invalidConfig("vivit needs tubelet_size (t, h, w), num_layers, num_heads and mlp_dim")
         }
@@ -26,6 +27,7 @@ public struct ViViT: ActionModel {
         let tubelet = (t: model.tubeletSize[0], h: model.tubeletSize[1], w: model.tubeletSize[2])
         self.config = config
         self.width = width
+        sizes = model
         let root = WeightScope(weights, separator: ".")
         let embeddings = root("vivit")("embeddings")
         let embedding = try TubeletEmbedding.torch(embeddings("patch_embeddings")("projection"), tubelet: tubelet, width: width,
@@ -38,9 +40,9 @@ public struct ViViT: ActionModel {
         for index in 0..<layers {
             blocks.append(try .torch(root("vivit")("encoder")("layer")("\(index)"), width: width, mlp: mlp))
         }
-        encoder = TransformerEncoder(blocks: blocks, width: width, heads: headCount, mlp: mlp, gelu: try config.geluKind(), epsilon: model.layerNormEps)
+        encoder = TransformerEncoder(blocks: blocks, width: width, heads: headCount, mlp: mlp, gelu: try model.geluKind(), epsilon: model.layerNormEps)
         norm = try .torch(root("vivit")("layernorm"), width: width)
-        heads = try ClassifierHeads(root, naming: .torch, heads: config.heads, layout: config.headLayout, width: width)
+        heads = try ClassifierHeads(root, naming: .torch(base: "classifier"), heads: config.heads, layout: config.headLayout, width: width)
     }
 
     public var flopsPerView: Double {
@@ -48,7 +50,7 @@ public struct ViViT: ActionModel {
     }
 
     public func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {
-        try validate(clips, frames: config.model.numFrames, size: config.model.imageSize)
+        try validate(clips, frames: sizes.numFrames, size: sizes.imageSize)
         let views = clips.shape[0]
         let tokens = embedding.steps * embedding.patchesPerStep, length = tokens + 1
         let patchRows = Scratch(count: tokens * embedding.patchSize)
@@ -64,7 +66,7 @@ public struct ViViT: ActionModel {
                 add(positions, to: sequence.pointer, rows: length)
                 encoder.apply(sequence.pointer, sequences: 1, length: length, workspace: workspace)
                 features.withUnsafeMutableBufferPointer { features in
-                    norm.apply(sequence.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: config.model.layerNormEps)
+                    norm.apply(sequence.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: sizes.layerNormEps)
                 }
             }
         }

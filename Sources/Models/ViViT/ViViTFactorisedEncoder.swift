@@ -10,6 +10,7 @@ import Numerics
 public struct FactorisedEncoderViViT: ActionModel {
     public let config: ModelConfig
     private let width: Int
+    private let sizes: ModelConfig.TransformerSizes
     private let embedding: TubeletEmbedding
     private let clsSpatial: Tensor
     private let spatialPositions: Tensor
@@ -22,7 +23,7 @@ public struct FactorisedEncoderViViT: ActionModel {
     private let heads: ClassifierHeads
 
     public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
-        let model = config.model
+        let model = try config.transformerSizes()
         guard model.tubeletSize.count == 3, let spatialSize = model.spatial, let temporalSize = model.temporal else {
             throw .invalidConfig("vivit_factorised_encoder needs tubelet_size (t, h, w), spatial and temporal sizes")
         }
@@ -30,8 +31,9 @@ public struct FactorisedEncoderViViT: ActionModel {
         let tubelet = (t: model.tubeletSize[0], h: model.tubeletSize[1], w: model.tubeletSize[2])
         self.config = config
         self.width = width
+        sizes = model
         let root = WeightScope(weights, separator: "/")
-        let gelu = try config.geluKind()
+        let gelu = try model.geluKind()
         let embedding = try TubeletEmbedding.flax(root("embedding"), tubelet: tubelet, width: width, frames: model.numFrames, size: model.imageSize)
         self.embedding = embedding
         let timeSteps = embedding.steps, patches = embedding.patchesPerStep
@@ -61,7 +63,7 @@ public struct FactorisedEncoderViViT: ActionModel {
     }
 
     public func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {
-        try validate(clips, frames: config.model.numFrames, size: config.model.imageSize)
+        try validate(clips, frames: sizes.numFrames, size: sizes.imageSize)
         let views = clips.shape[0]
         let steps = embedding.steps, patches = embedding.patchesPerStep, length = patches + 1
         let patchSize = embedding.patchSize
@@ -87,12 +89,12 @@ public struct FactorisedEncoderViViT: ActionModel {
                 copy(clsTemporal, to: temporalTokens.pointer)
                 for step in 0..<steps {
                     spatialNorm.apply(tokens.pointer + step * length * width, into: temporalTokens.pointer + (step + 1) * width,
-                                      rows: 1, epsilon: config.model.layerNormEps)
+                                      rows: 1, epsilon: sizes.layerNormEps)
                 }
                 add(temporalPositions, to: temporalTokens.pointer, rows: steps + 1)
                 temporal.apply(temporalTokens.pointer, sequences: 1, length: steps + 1, workspace: temporalWork)
                 features.withUnsafeMutableBufferPointer { features in
-                    temporalNorm.apply(temporalTokens.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: config.model.layerNormEps)
+                    temporalNorm.apply(temporalTokens.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: sizes.layerNormEps)
                 }
             }
         }
