@@ -14,9 +14,12 @@ FORMAT:
                 flattened Flax names ("/"-joined) and the original Flax shapes.
   pytorchvideo  SOURCE is a pytorchvideo / PySlowFast `.pyth` (weights under ["model_state"]) of an ir-CSN
                 (`create_csn`, hub `csn_r101`). Output: architecture "csn", pytorchvideo names, BN eps 1e-5,
-                the windowed head pool, PySlowFast's test preprocessing. SlowFast is not supported yet.
+                the windowed head pool, PySlowFast's test preprocessing; or a SlowFast (`create_slowfast`,
+                hub `slowfast_r50`, `slowfast_r101`, `slowfast_16x8_r101_50_50`): architecture "slowfast".
   vmz-csn       SOURCE is VMZ's `ir_csn_152` state dict (torchvision VideoResNet names), renamed 1:1 to
                 pytorchvideo's (MODELS.md §3.2). Output: "csn", BN eps 1e-3, global head pool, VMZ's mean/std.
+  epic-slowfast SOURCE is the EPIC-KITCHENS-100 SlowFast checkpoint (PySlowFast names under ["model_state"], heads
+                head.projection_verb and head.projection_noun), renamed 1:1 to pytorchvideo's (MODELS.md §4).
 
 OUT receives model.safetensors, config.json and the label files. Everything the weights can tell (widths,
 layer counts, heads, MLP size, tubelet, image size, classes) is read from tensor names and shapes; flags
@@ -668,10 +671,10 @@ VMZ_CSN_NAMES = [
     (re.compile(r"^fc\.(weight|bias)$"), r"blocks.5.proj.\1"),
 ]
 
-# Both published CSNs stride time and space by 2 in stages 2-4, on conv_b and branch1, and start with a
-# (1, 2, 2)-strided stem; the weights cannot show strides, and no published variant differs.
-CSN_STAGE_STRIDES = [1, 2, 2, 2]
-CSN_STEM_STRIDE = [1, 2, 2]
+# Every published CSN and SlowFast strides space by 2 in stages 2-4 (CSN time too), on conv_b and branch1,
+# after a (1, 2, 2)-strided stem; the weights cannot show strides, and no published variant differs.
+STAGE_STRIDES = [1, 2, 2, 2]
+STEM_STRIDE = [1, 2, 2]
 
 
 def norm_shapes(prefix, channels):
@@ -702,7 +705,7 @@ def read_csn(tensors, origin, args, eps, head_pool):
         if conv_b.shape[1] != 1:
             raise ConversionError(f"tensor {scope}.0.branch2.conv_b.weight {tuple(conv_b.shape)} is not a depthwise "
                                   "convolution: not an ir-CSN")
-        stride = CSN_STAGE_STRIDES[stage - 1]
+        stride = STAGE_STRIDES[stage - 1]
         for index in range(depth):
             block = f"{scope}.{index}"
             branch2 = f"{block}.branch2"
@@ -738,9 +741,9 @@ def read_csn(tensors, origin, args, eps, head_pool):
     elif args.head_pool_kernel:
         raise ConversionError("--head-pool-kernel needs --head-pool windowed")
     model = {
-        "depths": depths, "stem_channels": stem_channels, "stem_kernel": stem_kernel, "stem_stride": CSN_STEM_STRIDE,
+        "depths": depths, "stem_channels": stem_channels, "stem_kernel": stem_kernel, "stem_stride": STEM_STRIDE,
         "stem_pool": args.stem_pool != "none", "inner_channels": inner_channels, "output_channels": output_channels,
-        "temporal_strides": CSN_STAGE_STRIDES, "spatial_strides": CSN_STAGE_STRIDES,
+        "temporal_strides": STAGE_STRIDES, "spatial_strides": STAGE_STRIDES,
         "batch_norm_eps": args.bn_eps if args.bn_eps is not None else eps, "head_pool": head_pool,
     }
     if head_pool == "windowed":
@@ -764,7 +767,7 @@ def convert_pytorchvideo(source, args):
     if args.arch is not None and args.arch != found:
         raise ConversionError(f"--arch {args.arch} contradicts the checkpoint, whose names are a {found}'s")
     if found == "slowfast":
-        raise ConversionError(f"{origin}: SlowFast checkpoints are not supported yet (only CSN)")
+        return convert_pytorchvideo_slowfast(tensors, origin, args)
     # pytorchvideo's CSN (MODELS.md §3.2, §3.3): eps 1e-5, per-position logits averaged, PySlowFast's test views.
     model, head_layout, heads_plan, frames, labels = read_csn(tensors, origin, args, eps=1e-5, head_pool="windowed")
     preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
@@ -790,6 +793,149 @@ def convert_vmz_csn(source, args):
     preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
                      "mean": [0.43216, 0.394666, 0.37645], "std": [0.22803, 0.22145, 0.216989], "views": (10, 3)}
     return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, labels)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# SlowFast (pytorchvideo names; MODELS.md §4)
+
+EPIC_VERB_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_verbs.txt")
+EPIC_NOUN_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_nouns.txt")
+
+# PySlowFast's native names (the EPIC-KITCHENS SlowFast) -> pytorchvideo's create_slowfast: 1:1, MODELS.md §4.
+PYSLOWFAST_NAMES = [
+    (re.compile(r"^s1\.pathway([01])_stem\.conv\.(weight)$"), lambda m: f"blocks.0.multipathway_blocks.{m[1]}.conv.{m[2]}"),
+    (re.compile(r"^s1\.pathway([01])_stem\.bn\.(\w+)$"), lambda m: f"blocks.0.multipathway_blocks.{m[1]}.norm.{m[2]}"),
+    (re.compile(r"^s([1-4])_fuse\.conv_f2s\.(weight)$"), lambda m: f"blocks.{int(m[1]) - 1}.multipathway_fusion.conv_fast_to_slow.{m[2]}"),
+    (re.compile(r"^s([1-4])_fuse\.bn\.(\w+)$"), lambda m: f"blocks.{int(m[1]) - 1}.multipathway_fusion.norm.{m[2]}"),
+    (re.compile(r"^s([2-5])\.pathway([01])_res(\d+)\.(branch1|branch1_bn|branch2\.[abc]|branch2\.[abc]_bn)\.(\w+)$"),
+     lambda m: f"blocks.{int(m[1]) - 1}.multipathway_blocks.{m[2]}.res_blocks.{m[3]}.{PYSLOWFAST_BRANCHES[m[4]]}.{m[5]}"),
+    (re.compile(r"^head\.projection(_[A-Za-z0-9]+)?\.(weight|bias)$"), lambda m: f"blocks.6.proj{m[1] or ''}.{m[2]}"),
+]
+PYSLOWFAST_BRANCHES = {"branch1": "branch1_conv", "branch1_bn": "branch1_norm"}
+PYSLOWFAST_BRANCHES.update({f"branch2.{x}": f"branch2.conv_{x}" for x in "abc"})
+PYSLOWFAST_BRANCHES.update({f"branch2.{x}_bn": f"branch2.norm_{x}" for x in "abc"})
+
+
+def read_slowfast(tensors, origin, args, head_pool):
+    """The `slowfast` model of a state dict in pytorchvideo names: widths, depths, every block's temporal
+    kernel, fusion kernel and widths, and classes from the shapes; alpha and frames from flags (default 4, 32)."""
+    names = set(tensors)
+    stages = sorted({int(m.group(1)) for m in map(re.compile(r"^blocks\.(\d+)\.multipathway_blocks\.\d+\.res_blocks\.").match, names) if m})
+    if stages != [1, 2, 3, 4]:
+        raise ConversionError(f"{origin}: res stages {stages or 'none'}; a SlowFast has blocks.1 to blocks.4")
+    expected, pathways, depths = {}, [], []
+    for pathway in (0, 1):
+        stem = require(tensors, f"blocks.0.multipathway_blocks.{pathway}.conv.weight", 5)
+        if stem.shape[1] != 3:
+            raise ConversionError(f"tensor blocks.0.multipathway_blocks.{pathway}.conv.weight {tuple(stem.shape)} has {stem.shape[1]} input channels; expected 3")
+        expected[f"blocks.0.multipathway_blocks.{pathway}.conv.weight"] = tuple(stem.shape)
+        expected.update(norm_shapes(f"blocks.0.multipathway_blocks.{pathway}.norm", stem.shape[0]))
+        pathways.append({"stem_channels": int(stem.shape[0]), "stem_kernel": [int(n) for n in stem.shape[2:]],
+                         "inner_channels": [], "output_channels": [], "conv_a_kernels": []})
+    fusion_channels, fusion_kernels = [], set()
+    inputs = [pathways[0]["stem_channels"], pathways[1]["stem_channels"]]
+    for stage in stages:
+        fusion = require(tensors, f"blocks.{stage - 1}.multipathway_fusion.conv_fast_to_slow.weight", 5)
+        if tuple(fusion.shape[1:2]) + tuple(fusion.shape[3:]) != (inputs[1], 1, 1):
+            raise ConversionError(f"tensor blocks.{stage - 1}.multipathway_fusion.conv_fast_to_slow.weight {tuple(fusion.shape)}: "
+                                  f"expected ({fusion.shape[0]}, {inputs[1]}, k, 1, 1)")
+        expected[f"blocks.{stage - 1}.multipathway_fusion.conv_fast_to_slow.weight"] = tuple(fusion.shape)
+        expected.update(norm_shapes(f"blocks.{stage - 1}.multipathway_fusion.norm", fusion.shape[0]))
+        fusion_channels.append(int(fusion.shape[0]))
+        fusion_kernels.add(int(fusion.shape[2]))
+        inputs[0] += int(fusion.shape[0])
+        scope = f"blocks.{stage}.multipathway_blocks"
+        depth = layer_indices(names, re.compile("^" + re.escape(scope) + r"\.0\.res_blocks\.(\d+)\."))
+        depths.append(depth)
+        for pathway, sizes in enumerate(pathways):
+            if layer_indices(names, re.compile("^" + re.escape(scope) + rf"\.{pathway}\.res_blocks\.(\d+)\.")) != depth:
+                raise ConversionError(f"{origin}: stage blocks.{stage} has different depths in the slow and fast pathways")
+            inner = require(tensors, f"{scope}.{pathway}.res_blocks.0.branch2.conv_a.weight", 5).shape[0]
+            outputs = require(tensors, f"{scope}.{pathway}.res_blocks.0.branch2.conv_c.weight", 5).shape[0]
+            kernels = []
+            for index in range(depth):
+                block = f"{scope}.{pathway}.res_blocks.{index}"
+                temporal = require(tensors, f"{block}.branch2.conv_a.weight", 5).shape[2]
+                kernels.append(int(temporal))
+                expected[f"{block}.branch2.conv_a.weight"] = (inner, inputs[pathway], temporal, 1, 1)
+                expected[f"{block}.branch2.conv_b.weight"] = (inner, inner, 1, 3, 3)
+                expected[f"{block}.branch2.conv_c.weight"] = (outputs, inner, 1, 1, 1)
+                for norm, width in (("norm_a", inner), ("norm_b", inner), ("norm_c", outputs)):
+                    expected.update(norm_shapes(f"{block}.branch2.{norm}", width))
+                if inputs[pathway] != outputs or (index == 0 and STAGE_STRIDES[stage - 1] != 1):
+                    expected[f"{block}.branch1_conv.weight"] = (outputs, inputs[pathway], 1, 1, 1)
+                    expected.update(norm_shapes(f"{block}.branch1_norm", outputs))
+                inputs[pathway] = outputs
+            sizes["inner_channels"].append(int(inner))
+            sizes["output_channels"].append(int(outputs))
+            sizes["conv_a_kernels"].append(kernels)
+    if len(fusion_kernels) != 1:
+        raise ConversionError(f"{origin}: the fusion convolutions have different temporal kernels {sorted(fusion_kernels)}")
+
+    layout, projections = projection_names(tensors, "blocks.6.proj", ".", "weight")
+    classes = {head: require(tensors, name, 2).shape[0] for head, name in projections.items()}
+    expected.update(linear_shapes(projections, classes, inputs[0] + inputs[1]))
+    check_exact(tensors, expected, origin)
+    head_layout, heads_plan = plan_heads(layout, classes, args)
+
+    frames = args.frames if args.frames is not None else 32
+    alpha = args.alpha if args.alpha is not None else 4
+    if alpha <= 0 or frames < alpha:
+        raise ConversionError(f"--alpha {alpha} must be positive and at most the {frames} frames per clip")
+    head_pool = args.head_pool or head_pool
+    model = {"depths": depths, "alpha": alpha, "slow": pathways[0], "fast": pathways[1], "fusion_kernel": fusion_kernels.pop(),
+             "fusion_channels": fusion_channels, "spatial_strides": STAGE_STRIDES,
+             "batch_norm_eps": args.bn_eps if args.bn_eps is not None else 1e-5, "head_pool": head_pool}
+    if head_pool == "windowed":
+        # Published: slow (T/alpha, 7, 7) and fast (T, 7, 7), the final maps of a 224 training crop.
+        fast = parse_int_list(args.head_pool_kernel, "--head-pool-kernel") if args.head_pool_kernel else [frames, 7, 7]
+        if len(fast) != 3 or any(k <= 0 for k in fast) or fast[0] < alpha:
+            raise ConversionError(f"--head-pool-kernel {args.head_pool_kernel} must be three positive sizes T,H,W with T >= alpha")
+        model["head_pool_kernels"] = [[fast[0] // alpha] + fast[1:], fast]
+    elif args.head_pool_kernel:
+        raise ConversionError("--head-pool-kernel needs --head-pool windowed")
+    return model, head_layout, heads_plan, frames
+
+
+def convert_pytorchvideo_slowfast(tensors, origin, args):
+    model, head_layout, heads_plan, frames = read_slowfast(tensors, origin, args, head_pool="windowed")
+    labels = {}
+    if head_layout == "single" and heads_plan[0][1] == 400 and os.path.isfile(KINETICS_400_LABELS):
+        labels[heads_plan[0][0]] = (KINETICS_400_LABELS, read_label_file(KINETICS_400_LABELS))
+    # MODELS.md §4.1: PySlowFast's Kinetics test, 10 clips x 3 crops of 256.
+    preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
+                     "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (10, 3)}
+    return Conversion("slowfast", model, tensors, head_layout, heads_plan, preprocessing, labels)
+
+
+def convert_epic_slowfast(source, args):
+    """The EPIC-KITCHENS SlowFast (PySlowFast names, `head.projection_verb` and `head.projection_noun`)."""
+    raw = read_torch_state_dict(source, ("model_state", "state_dict"))
+    origin = os.path.basename(source)
+    tensors = {}
+    for name, value in raw.items():
+        for pattern, rename in PYSLOWFAST_NAMES:
+            match = pattern.match(name)
+            if match:
+                tensors[rename(match)] = value
+                break
+        else:
+            raise ConversionError(f"unexpected tensor {name} {tuple(value.shape)} in {origin} (not a PySlowFast SlowFast name)")
+    # Verb before noun, as EPIC-KITCHENS lists them (the checkpoint's order is its dict's, not a contract).
+    ordered = argparse.Namespace(**{**vars(args), "split_names": args.split_names or
+                                    (",".join(h for h in ("verb", "noun") if f"blocks.6.proj_{h}.weight" in tensors) or None)})
+    # PySlowFast averages softmax outputs over the head's window positions, pytorchvideo averages logits: equal
+    # at the 224 training crop (one position); at 256 Vivid averages logits (the only form a linear head pools).
+    model, head_layout, heads_plan, frames = read_slowfast(tensors, origin, ordered, head_pool="windowed")
+    labels = {}
+    for head, path in (("verb", EPIC_VERB_LABELS), ("noun", EPIC_NOUN_LABELS)):
+        if os.path.isfile(path) and any(h == head and c == len(read_label_file(path)) for h, c in heads_plan):
+            labels[head] = (path, read_label_file(path))
+    # MODELS.md §4.1, EKSF configs/EPIC-KITCHENS/SLOWFAST_8x8_R50.yaml: 32 frames at rate 2, 10 clips x 1
+    # centre crop of 256.
+    preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
+                     "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (10, 1)}
+    return Conversion("slowfast", model, tensors, head_layout, heads_plan, preprocessing, labels)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -904,7 +1050,7 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         prog="convert.py", description="Convert a published checkpoint into a Vivid model folder (config.json + model.safetensors).",
         epilog="Example: convert.py scenic-vivit checkpoint OUT --class-splits 300,97 --split-names noun,verb --stride 1")
-    parser.add_argument("format", help="hf-vivit | scenic-vivit | pytorchvideo | vmz-csn")
+    parser.add_argument("format", help="hf-vivit | scenic-vivit | pytorchvideo | vmz-csn | epic-slowfast")
     parser.add_argument("source", help="checkpoint folder or file")
     parser.add_argument("out", help="model folder to write")
     parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Model 1; CSN, default 32)")
@@ -924,14 +1070,16 @@ def parse_arguments(argv):
     parser.add_argument("--bn-eps", type=float, help="BatchNorm eps (default: pytorchvideo 1e-5, VMZ 1e-3)")
     parser.add_argument("--head-pool", choices=["global", "windowed"],
                         help="CNN head pooling (default: pytorchvideo windowed, VMZ global)")
-    parser.add_argument("--head-pool-kernel", help="windowed head pool T,H,W (default frames/8,7,7)")
+    parser.add_argument("--alpha", type=int, help="SlowFast: frames of the fast pathway per slow frame (default 4)")
+    parser.add_argument("--head-pool-kernel", help="windowed head pool T,H,W (CSN default frames/8,7,7; SlowFast: the fast "
+                                                   "pathway's, default frames,7,7, the slow one's T divided by alpha)")
     parser.add_argument("--stem-pool", choices=["max", "none"], default="max", help="CSN stem max pool (default max, as published)")
     parser.add_argument("--gelu", choices=["tanh", "erf"], help="GELU form (default: tanh, or from config.json hidden_act)")
     return parser.parse_args(argv)
 
 
 FORMATS = {"hf-vivit": convert_hf_vivit, "scenic-vivit": convert_scenic_vivit, "pytorchvideo": convert_pytorchvideo,
-           "vmz-csn": convert_vmz_csn}
+           "vmz-csn": convert_vmz_csn, "epic-slowfast": convert_epic_slowfast}
 
 
 def main(argv=None):

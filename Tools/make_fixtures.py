@@ -3,10 +3,11 @@
 
     python3 -m venv /root/venv-torch
     /root/venv-torch/bin/pip install torch torchvision transformers pytorchvideo safetensors msgpack numpy
-    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [csn]      (default: all)
+    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [csn] [slowfast]      (default: all)
 
 ir-CSN (`make_csn_fixtures` below): csn/pytorchvideo.pyth and csn/vmz.pth with io.safetensors and
-vmz_io.safetensors, from pytorchvideo's own `create_csn`.
+vmz_io.safetensors, from pytorchvideo's own `create_csn`. SlowFast (`make_slowfast_fixtures`):
+slowfast/pytorchvideo.pyth and slowfast/epic.pyth (PySlowFast names, verb and noun heads), from `create_slowfast`.
 
 ViViT writes (sizes deliberately not the published defaults: hidden 60, 5 heads of 12, MLP 84, image 32, 8 frames,
 tubelet (2, 8, 8), LayerNorm eps 1e-6, tanh GELU):
@@ -525,15 +526,9 @@ CSN_CLASSES = 7
 CSN_STEM = 4  # stage widths 4/8/16/32 inside, 16/32/64/128 out: far from the published 64/256
 
 
-def build_csn(seed, eps, stem_kernel, head_pool_kernel):
-    """A random `create_csn(model_depth=50)` in float64 whose parameters are float32 values, with random
-    BatchNorm statistics so that folding them is exercised. (pytorchvideo passes eps 1e-5 to every norm it
-    builds; the norm factory here ignores it for the VMZ-like 1e-3.)"""
-    from pytorchvideo.models.csn import create_csn
-    torch.manual_seed(seed)
-    model = create_csn(model_depth=50, model_num_class=CSN_CLASSES, stem_dim_out=CSN_STEM, stem_conv_kernel_size=stem_kernel,
-                       stem_pool=torch.nn.MaxPool3d, head_pool_kernel_size=head_pool_kernel,
-                       norm=lambda num_features, **_: torch.nn.BatchNorm3d(num_features, eps=eps)).eval()
+def randomise_statistics(model, seed):
+    """Random BatchNorm affine parameters and running statistics (so that folding them is exercised), then
+    every parameter rounded to float32 (the model stays float64, so the reference is computed in float64)."""
     rng = np.random.default_rng(seed)
     with torch.no_grad():
         for module in model.modules():
@@ -546,17 +541,28 @@ def build_csn(seed, eps, stem_kernel, head_pool_kernel):
         for tensor in model.state_dict().values():
             if tensor.is_floating_point():
                 tensor.copy_(tensor.float().double())
-    return model
+    return model.eval()
 
 
-def csn_logits(model, clips):
-    """The model's float64 logits, after scaling the projection (kept float32-exact) so they are O(1)."""
+def scaled_logits(model, inputs):
+    """The model's float64 logits for `inputs()`, after scaling its projection (kept float32-exact) so they are
+    O(1). (A fresh input each call: pytorchvideo's multipathway blocks overwrite the list they are given.)"""
     with torch.no_grad():
-        logits = model(torch.tensor(clips, dtype=torch.float64))
         proj = model.blocks[-1].proj
-        proj.weight.mul_(2.0 / float(logits.std()))
+        proj.weight.mul_(2.0 / float(model(inputs()).std()))
         proj.weight.copy_(proj.weight.float().double())
-        return model(torch.tensor(clips, dtype=torch.float64)).numpy()
+        return model(inputs()).numpy()
+
+
+def build_csn(seed, eps, stem_kernel, head_pool_kernel):
+    """A random `create_csn(model_depth=50)`. (pytorchvideo passes eps 1e-5 to every norm it builds; the norm
+    factory here ignores it for the VMZ-like 1e-3.)"""
+    from pytorchvideo.models.csn import create_csn
+    torch.manual_seed(seed)
+    model = create_csn(model_depth=50, model_num_class=CSN_CLASSES, stem_dim_out=CSN_STEM, stem_conv_kernel_size=stem_kernel,
+                       stem_pool=torch.nn.MaxPool3d, head_pool_kernel_size=head_pool_kernel,
+                       norm=lambda num_features, **_: torch.nn.BatchNorm3d(num_features, eps=eps))
+    return randomise_statistics(model, seed)
 
 
 def float32_state(model):
@@ -587,7 +593,7 @@ def make_csn_fixtures():
 
     model = build_csn(11, 1e-5, (3, 5, 5), (1, 2, 2))
     clips = np.random.default_rng(12).standard_normal((2, 3, 8, 80, 80)).astype(np.float32)
-    logits = csn_logits(model, clips)
+    logits = scaled_logits(model, lambda: torch.tensor(clips, dtype=torch.float64))
     with torch.no_grad():
         features = model.blocks[4](model.blocks[3](model.blocks[2](model.blocks[1](model.blocks[0](torch.tensor(clips, dtype=torch.float64))))))
         global_logits = model.blocks[5].proj(features.mean(dim=(2, 3, 4))).numpy()
@@ -600,7 +606,7 @@ def make_csn_fixtures():
 
     model = build_csn(13, 1e-3, (3, 7, 7), (1, 2, 2))
     clips = np.random.default_rng(14).standard_normal((1, 3, 8, 64, 64)).astype(np.float32)
-    logits = csn_logits(model, clips)
+    logits = scaled_logits(model, lambda: torch.tensor(clips, dtype=torch.float64))
     state = {vmz_name(name): value for name, value in float32_state(model).items()}
     torch.save(state, os.path.join(folder, "vmz.pth"), _use_new_zipfile_serialization=False)
     safetensors_io.write(os.path.join(folder, "vmz_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
@@ -622,14 +628,106 @@ def make_csn_fixtures():
               "format defaults: pytorchvideo eps 1e-5 windowed (frames/8, 7, 7), VMZ eps 1e-3 global")
 
 
+# ---------------------------------------------------------------------------------------------------------
+# SlowFast: pytorchvideo's own builder, saved as a model-zoo .pyth and, PySlowFast-named with a verb and a noun
+# head, as the EPIC-KITCHENS checkpoint is (MODELS.md §4)
+
+SLOWFAST_CLASSES = 7
+EPIC_VERBS, EPIC_NOUNS = 5, 6
+
+
+def build_slowfast(seed, stems, reduction, alpha, fusion_kernel, head_pool_kernels, classes, third_stage_kernels):
+    """A random `create_slowfast(model_depth=50)` with the given widths, alpha, fusion kernel and the temporal
+    kernels of the third stage's blocks (R101_50_50 style: a per-block list)."""
+    from pytorchvideo.models.slowfast import create_slowfast
+    torch.manual_seed(seed)
+    def stage_kernels(per_stage):
+        return tuple(tuple((k, 1, 1) for k in kernel) if isinstance(kernel, tuple) else (kernel, 1, 1) for kernel in per_stage)
+    kernels = (stage_kernels((1, 1, third_stage_kernels, 3)), stage_kernels((3, 3, third_stage_kernels, 3)))
+    model = create_slowfast(model_depth=50, model_num_class=classes, stem_dim_outs=stems, slowfast_channel_reduction_ratio=(reduction,),
+                            slowfast_fusion_conv_kernel_size=(fusion_kernel, 1, 1), slowfast_fusion_conv_stride=(alpha, 1, 1),
+                            stage_conv_a_kernel_sizes=kernels, head_pool_kernel_sizes=head_pool_kernels)
+    return randomise_statistics(model, seed)
+
+
+def slowfast_inputs(clips, alpha):
+    """[slow, fast] as PySlowFast's pack_pathway_output makes them: slow frames at linspace(0, T-1, T/alpha).long()."""
+    fast = torch.tensor(clips, dtype=torch.float64)
+    frames = fast.shape[2]
+    return [fast.index_select(2, torch.linspace(0, frames - 1, frames // alpha).long()), fast]
+
+
+def pyslowfast_name(name):
+    """pytorchvideo -> PySlowFast names, written independently of convert.py's map (heads handled by the caller)."""
+    branches = {"branch1_conv": "branch1", "branch1_norm": "branch1_bn"}
+    for x in "abc":
+        branches[f"branch2.conv_{x}"], branches[f"branch2.norm_{x}"] = f"branch2.{x}", f"branch2.{x}_bn"
+    m = re.match(r"^blocks\.0\.multipathway_blocks\.(\d)\.(conv|norm)\.(\w+)$", name)
+    if m:
+        return f"s1.pathway{m[1]}_stem.{'conv' if m[2] == 'conv' else 'bn'}.{m[3]}"
+    m = re.match(r"^blocks\.(\d)\.multipathway_fusion\.(conv_fast_to_slow|norm)\.(\w+)$", name)
+    if m:
+        return f"s{int(m[1]) + 1}_fuse.{'conv_f2s' if m[2] == 'conv_fast_to_slow' else 'bn'}.{m[3]}"
+    m = re.match(r"^blocks\.(\d)\.multipathway_blocks\.(\d)\.res_blocks\.(\d+)\.(branch1_conv|branch1_norm|branch2\.\w+)\.(\w+)$", name)
+    if m:
+        return f"s{int(m[1]) + 1}.pathway{m[2]}_res{m[3]}.{branches[m[4]]}.{m[5]}"
+    raise SystemExit(f"make_fixtures.py: no PySlowFast name for {name}")
+
+
+def make_slowfast_fixtures():
+    """slowfast/pytorchvideo.pyth: stems (4, 2), fast widths 1/2 of slow, alpha 2, fusion kernel 5, third-stage
+    temporal kernels 3, 3, 1, 1, 1, 1; clips (1, 3, 8, 80, 80), final maps (4 | 8, 3, 3) under windows (4 | 8, 2, 2),
+    so logits averaged over 2x2 positions. slowfast/epic.pyth: PySlowFast names, stems (4, 1), alpha 4,
+    fusion kernel 7, heads verb 5 and noun 6; clips (1, 3, 8, 64, 64), one head position."""
+    folder = os.path.join(FIXTURES, "slowfast")
+    os.makedirs(folder, exist_ok=True)
+
+    model = build_slowfast(21, stems=(4, 2), reduction=2, alpha=2, fusion_kernel=5, head_pool_kernels=((4, 2, 2), (8, 2, 2)),
+                           classes=SLOWFAST_CLASSES, third_stage_kernels=(3, 3, 1, 1, 1, 1))
+    clips = np.random.default_rng(22).standard_normal((1, 3, 8, 80, 80)).astype(np.float32)
+    check(slowfast_inputs(clips, 2)[0].shape[2] == 4, "slow frames of 8 at alpha 2: linspace(0, 7, 4) -> 0, 2, 4, 7")
+    logits = scaled_logits(model, lambda: slowfast_inputs(clips, 2))
+    torch.save({"epoch": 1, "model_state": float32_state(model)}, os.path.join(folder, "pytorchvideo.pyth"))
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    print(f"  pytorchvideo SlowFast: logits {logits.shape}")
+
+    model = build_slowfast(23, stems=(4, 1), reduction=4, alpha=4, fusion_kernel=7, head_pool_kernels=((2, 2, 2), (8, 2, 2)),
+                           classes=EPIC_VERBS + EPIC_NOUNS, third_stage_kernels=3)
+    clips = np.random.default_rng(24).standard_normal((1, 3, 8, 64, 64)).astype(np.float32)
+    logits = scaled_logits(model, lambda: slowfast_inputs(clips, 4))
+    state = {}
+    for name, value in float32_state(model).items():
+        if name.startswith("blocks.6.proj."):
+            part = name.rsplit(".", 1)[1]
+            state[f"head.projection_verb.{part}"] = value[:EPIC_VERBS].clone()
+            state[f"head.projection_noun.{part}"] = value[EPIC_VERBS:].clone()
+        else:
+            state[pyslowfast_name(name)] = value
+    torch.save({"epoch": 30, "model_state": state}, os.path.join(folder, "epic.pyth"))
+    safetensors_io.write(os.path.join(folder, "epic_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    print(f"  EPIC-named SlowFast: logits {logits.shape} (verb {EPIC_VERBS} then noun {EPIC_NOUNS})")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        run_converter(["pytorchvideo", os.path.join(folder, "pytorchvideo.pyth"), os.path.join(scratch, "p"), "--frames", "8", "--alpha", "2"])
+        run_converter(["epic-slowfast", os.path.join(folder, "epic.pyth"), os.path.join(scratch, "e"), "--frames", "8"])
+        p, e = (json.load(open(os.path.join(scratch, x, "config.json"))) for x in ("p", "e"))
+        check(p["model"]["slow"]["conv_a_kernels"][2] == [3, 3, 1, 1, 1, 1] and p["model"]["fast"]["conv_a_kernels"][0] == [3, 3, 3]
+              and p["model"]["fusion_kernel"] == 5 and p["model"]["alpha"] == 2, "pytorchvideo SlowFast kernels and alpha")
+        check([h["name"] for h in e["heads"]] == ["verb", "noun"] and e["model"]["fusion_kernel"] == 7
+              and e["model"]["head_pool_kernels"] == [[2, 7, 7], [8, 7, 7]], "epic-slowfast heads (verb, noun) and defaults")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Makes the parity fixtures in Tests/Fixtures/.")
-    parser.add_argument("which", nargs="*", choices=["vivit", "csn"], help="which fixtures (default: all)")
-    which = parser.parse_args().which or ["vivit", "csn"]
+    parser.add_argument("which", nargs="*", choices=["vivit", "csn", "slowfast"], help="which fixtures (default: all)")
+    which = parser.parse_args().which or ["vivit", "csn", "slowfast"]
     os.makedirs(FIXTURES, exist_ok=True)
     if "csn" in which:
         print("ir-CSN (pytorchvideo create_csn):")
         make_csn_fixtures()
+    if "slowfast" in which:
+        print("SlowFast (pytorchvideo create_slowfast):")
+        make_slowfast_fixtures()
     if "vivit" not in which:
         return
     clips_hf = np.random.default_rng(2).standard_normal((2, 3, FRAMES, IMAGE, IMAGE)).astype(np.float32)

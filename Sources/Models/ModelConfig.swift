@@ -4,8 +4,8 @@ import Numerics
 /// A model folder's `config.json` (DESIGN §4): the architecture and its sizes, the heads, the preprocessing.
 public struct ModelConfig: Sendable, Equatable, Codable {
     public var name: String
-    /// `vivit` (Model 1, transformers names), `vivit_factorised_encoder` (Model 2, Scenic names) or `csn`
-    /// (pytorchvideo names).
+    /// `vivit` (Model 1, transformers names), `vivit_factorised_encoder` (Model 2, Scenic names), `csn` or
+    /// `slowfast` (pytorchvideo names).
     public var architecture: String
     /// The architecture's hyperparameters; which form `config.json`'s `model` takes depends on `architecture`.
     public var model: Network
@@ -61,12 +61,14 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public enum Network: Sendable, Equatable {
         case transformer(TransformerSizes)
         case csn(CSNSizes)
+        case slowfast(SlowFastSizes)
 
         /// The form `architecture` takes, or nil for an unknown one.
         static func decoder(for architecture: String) -> ((KeyedDecodingContainer<CodingKeys>) throws -> Network)? {
             switch architecture {
             case "vivit", "vivit_factorised_encoder": { .transformer(try $0.decode(TransformerSizes.self, forKey: .model)) }
             case "csn": { .csn(try $0.decode(CSNSizes.self, forKey: .model)) }
+            case "slowfast": { .slowfast(try $0.decode(SlowFastSizes.self, forKey: .model)) }
             default: nil
             }
         }
@@ -75,6 +77,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
             switch self {
             case .transformer(let sizes): try container.encode(sizes, forKey: .model)
             case .csn(let sizes): try container.encode(sizes, forKey: .model)
+            case .slowfast(let sizes): try container.encode(sizes, forKey: .model)
             }
         }
     }
@@ -162,7 +165,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         architecture = try container.decode(String.self, forKey: .architecture)
         guard let decodeModel = Network.decoder(for: architecture) else {
             throw DecodingError.dataCorruptedError(forKey: .architecture, in: container,
-                                                   debugDescription: "unknown architecture '\(architecture)' (known: vivit, vivit_factorised_encoder, csn)")
+                                                   debugDescription: "unknown architecture '\(architecture)' (known: vivit, vivit_factorised_encoder, csn, slowfast)")
         }
         model = try decodeModel(container)
         heads = try container.decode([Head].self, forKey: .heads)

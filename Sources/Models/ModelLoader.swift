@@ -18,7 +18,8 @@ public enum ModelLoader {
         case "vivit": try ViViT(config: config, weights: weights)
         case "vivit_factorised_encoder": try FactorisedEncoderViViT(config: config, weights: weights)
         case "csn": try CSN(config: config, weights: weights)
-        default: throw .invalidConfig("unknown architecture '\(config.architecture)' (known: vivit, vivit_factorised_encoder, csn)")
+        case "slowfast": try SlowFast(config: config, weights: weights)
+        default: throw .invalidConfig("unknown architecture '\(config.architecture)' (known: vivit, vivit_factorised_encoder, csn, slowfast)")
         }
     }
 }
@@ -29,6 +30,8 @@ public enum PublishedConfig: String, CaseIterable, Sendable {
     case vivitB16x2FE = "vivit-b16x2-fe"
     case vivitL16x2FE = "vivit-l16x2-fe"
     case csn152 = "csn-152"
+    case slowfastR50 = "slowfast-r50"
+    case slowfast16x8R101 = "slowfast-16x8-r101"
 
     public var config: ModelConfig {
         let scenic = ModelConfig.Preprocessing(
@@ -63,6 +66,35 @@ public enum PublishedConfig: String, CaseIterable, Sendable {
                 heads: [.init(name: "label", classes: 400)], headLayout: .single,
                 preprocessing: .init(framesPerClip: 32, stride: 2, shortSide: 256, cropSize: 224, mean: [0.43216, 0.394666, 0.37645],
                                      std: [0.22803, 0.22145, 0.216989], temporalViews: 10, spatialCrops: 3))
+        case .slowfastR50:
+            // pytorchvideo's slowfast_r50 (8x8) at its 256 test crop.
+            return slowFast(frames: 32, depths: [3, 4, 6, 3], fusionKernel: 7, slowKernels: [1, 1, 3, 3], fastKernels: [3, 3, 3, 3])
+        case .slowfast16x8R101:
+            // pytorchvideo's slowfast_16x8_r101_50_50: temporal kernels in only the first 6 blocks of the third stage.
+            return slowFast(frames: 64, depths: [3, 4, 23, 3], fusionKernel: 5, slowKernels: [1, 1, 3, 3], fastKernels: [3, 3, 3, 3],
+                            thirdStageTemporalBlocks: 6)
         }
+    }
+
+    /// A pytorchvideo SlowFast with alpha 4, beta 1/8, Kinetics-400 head and PySlowFast's test preprocessing.
+    private func slowFast(frames: Int, depths: [Int], fusionKernel: Int, slowKernels: [Int], fastKernels: [Int],
+                          thirdStageTemporalBlocks: Int? = nil) -> ModelConfig {
+        func kernels(_ perStage: [Int]) -> [[Int]] {
+            zip(perStage, depths).enumerated().map { stage, pair in
+                (0..<pair.1).map { block in stage == 2 && block >= (thirdStageTemporalBlocks ?? pair.1) ? 1 : pair.0 }
+            }
+        }
+        let inner = [64, 128, 256, 512]
+        let slow = ModelConfig.SlowFastSizes.Pathway(stemChannels: 64, stemKernel: [1, 7, 7], innerChannels: inner,
+                                                     outputChannels: inner.map { $0 * 4 }, convAKernels: kernels(slowKernels))
+        let fast = ModelConfig.SlowFastSizes.Pathway(stemChannels: 8, stemKernel: [5, 7, 7], innerChannels: inner.map { $0 / 8 },
+                                                     outputChannels: inner.map { $0 / 2 }, convAKernels: kernels(fastKernels))
+        return ModelConfig(
+            name: rawValue, architecture: "slowfast",
+            model: .slowfast(.init(depths: depths, alpha: 4, slow: slow, fast: fast, fusionKernel: fusionKernel, fusionChannels: [16, 64, 128, 256],
+                                   headPool: "windowed", headPoolKernels: [[frames / 4, 7, 7], [frames, 7, 7]])),
+            heads: [.init(name: "label", classes: 400)], headLayout: .single,
+            preprocessing: .init(framesPerClip: frames, stride: 2, shortSide: 256, cropSize: 256, mean: [0.45, 0.45, 0.45],
+                                 std: [0.225, 0.225, 0.225], temporalViews: 10, spatialCrops: 3))
     }
 }

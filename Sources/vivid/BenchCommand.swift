@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Views in one forward pass.") var views = 1
     @Option(help: "BLAS threads (default: one per core).") var threads: Int?
     @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Flag(help: "Also report the time spent in each kind of convolution (CNNs).") var profile = false
 
     func validate() throws {
         guard (model == nil) != (arch == nil) else { throw ValidationError("give exactly one of --model and --arch") }
@@ -40,6 +41,7 @@ struct BenchCommand: ParsableCommand {
         let count = views * 3 * frames * size * size
         let clips = Tensor(shape: [views, 3, frames, size, size], storage: (0..<count).map { _ in Float.random(in: -1...1, using: &random) })
 
+        if profile { LayerProfile.shared.enable() }
         let start = ContinuousClock.now
         _ = try network.forward(clips)
         let elapsed = ContinuousClock.now - start
@@ -47,12 +49,15 @@ struct BenchCommand: ParsableCommand {
         let result = BenchResult(
             arch: arch ?? network.config.name, views: views, msPerView: seconds * 1000 / Double(views),
             gflopPerView: network.flopsPerView / 1e9, gflops: network.flopsPerView * Double(views) / seconds / 1e9,
-            peakRSSMB: peakResidentMegabytes())
+            peakRSSMB: peakResidentMegabytes(), profileSeconds: profile ? LayerProfile.shared.totals : nil)
         if json {
             try CommandOutput.printJSON(result)
         } else {
             print(String(format: "%@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d BLAS threads)",
                          result.arch, views, result.msPerView, result.gflopPerView, result.gflops, result.peakRSSMB, GEMM.threads))
+            for (kind, spent) in (result.profileSeconds ?? [:]).sorted(by: { $0.value > $1.value }) {
+                print(String(format: "  %@: %.0f ms (%.1f%%)", kind, spent * 1000, 100 * spent / seconds))
+            }
         }
     }
 }
@@ -64,10 +69,12 @@ struct BenchResult: Encodable {
     var gflopPerView: Double
     var gflops: Double
     var peakRSSMB: Double
+    /// Seconds by layer kind, with --profile.
+    var profileSeconds: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
         case arch, views, gflops
-        case msPerView = "ms_per_view", gflopPerView = "gflop_per_view", peakRSSMB = "peak_rss_mb"
+        case msPerView = "ms_per_view", gflopPerView = "gflop_per_view", peakRSSMB = "peak_rss_mb", profileSeconds = "profile_s"
     }
 }
 

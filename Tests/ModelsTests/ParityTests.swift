@@ -90,6 +90,18 @@ struct ParityTests {
         }
     }
 
+    @Test("SlowFast from a pytorchvideo model-zoo .pyth: alpha 2, fusion kernel 5, per-block temporal kernels, windowed heads")
+    func slowFastPytorchvideo() throws {
+        try expectParity(format: "pytorchvideo", source: "slowfast/pytorchvideo.pyth", flags: ["--frames", "8", "--alpha", "2", "--head-pool-kernel", "8,2,2"],
+                         io: "slowfast/io.safetensors", heads: ["label"])
+    }
+
+    @Test("SlowFast from the EPIC-KITCHENS checkpoint layout: PySlowFast names, verb and noun heads")
+    func slowFastEPIC() throws {
+        try expectParity(format: "epic-slowfast", source: "slowfast/epic.pyth", flags: ["--frames", "8", "--head-pool-kernel", "8,2,2"],
+                         io: "slowfast/epic_io.safetensors", heads: ["verb", "noun"])
+    }
+
     @Test("Weights stored as float16 load and stay close")
     func halfPrecisionWeights() throws {
         let folder = directory.appendingPathComponent("half").path

@@ -42,6 +42,10 @@ struct FoldedConvolution {
 
     /// The output of this layer for `input`.
     func apply(_ input: FeatureMap) -> FeatureMap {
+        LayerProfile.shared.measure(grouping == .dense ? "dense convolution" : "depthwise convolution") { convolve(input) }
+    }
+
+    private func convolve(_ input: FeatureMap) -> FeatureMap {
         precondition(input.channels == inputs, "expected \(inputs) channels, got \(input.channels)")
         var output = FeatureMap(channels: outputs, size: window.output(input.size))
         weight.withUnsafeBufferPointer { weight in
