@@ -2,11 +2,11 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: deps build serve test bench-decode bench-server clean
+.PHONY: deps build serve test bench-decode bench-convnets bench-server clean
 
 ## deps: install the Debian packages Vivid builds and tests with (only those missing)
 deps:
-	bash Deploy/install-deps.sh build
+	bash Deploy/install-deps.sh test
 
 ## build: release build of the `vivid` binary (.build/release/vivid)
 build: deps
@@ -21,15 +21,22 @@ serve: build
 # keeps @testable imports working in the release build.
 TEST_FLAGS = -c release -Xswiftc -enable-testing $(BUILD_FLAGS)
 
-## test: dependencies, every Swift test, then the command-line checks
+## test: dependencies, every Swift test, the command-line checks, then the deployment checks (each skips
+## itself with a message where debootstrap or nginx is missing)
 test: deps
 	$(SWIFT) build $(TEST_FLAGS)
 	$(SWIFT) test --disable-xctest $(TEST_FLAGS)
 	bash Tests/cli-checks.sh .build/release/vivid
+	bash Deploy/check-runtime.sh .build/release/vivid
+	bash Deploy/check-balancer.sh .build/release/vivid
 
 ## bench-decode: time `vivid sample` against a full ffmpeg decode (Benchmarks/decode.sh)
 bench-decode: build
 	bash Benchmarks/decode.sh .build/release/vivid
+
+## bench-convnets: CSN and SlowFast forward passes, against pytorchvideo when TORCH_PYTHON is set (Benchmarks/convnets.sh)
+bench-convnets: build
+	bash Benchmarks/convnets.sh .build/release/vivid
 
 ## bench-server: /classify overhead against `vivid classify`, /status latency under load (Benchmarks/server.sh)
 bench-server: build

@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
 # Installs Vivid's Debian packages, only those missing, with apt-get (through sudo when not root).
-#   Deploy/install-deps.sh build    what building and testing need (-dev headers, ffmpeg CLI, python3)
-#   Deploy/install-deps.sh runtime  what the release binary needs to run
-# The one list of packages: the Makefile, CI and (later) the Dockerfile all call this script.
+#   Deploy/install-deps.sh build    what compiling needs (-dev headers; the Docker build stage)
+#   Deploy/install-deps.sh test     build + what the tests and tools need (ffmpeg CLI, python3; `make deps`)
+#   Deploy/install-deps.sh runtime  what the release binary needs to run (the Docker runtime stage)
+# The one list of packages: the Makefile, CI, the Dockerfile and Deploy/check-runtime.sh all call this script.
 set -euo pipefail
 
 build_packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libopenblas-dev libmicrohttpd-dev
+)
+test_packages=(
+  "${build_packages[@]}"
   ffmpeg                      # the CLI that tests and benchmarks use to generate videos
   python3 python3-numpy python3-msgpack   # Tools/ (checkpoint conversion in the parity tests) and script checks
 )
+# The Swift runtime libraries are not Debian packages: the Dockerfile and check-runtime.sh copy the ones the
+# binary links from the toolchain; these are what they need underneath.
 runtime_packages=(
   libavformat59 libavcodec59 libavutil57 libswscale6
   libopenblas0 libmicrohttpd12
+  libstdc++6 libgcc-s1 tzdata
 )
 
 case "${1:-}" in
   build) wanted=("${build_packages[@]}") ;;
+  test) wanted=("${test_packages[@]}") ;;
   runtime) wanted=("${runtime_packages[@]}") ;;
-  *) echo "usage: $0 build|runtime" >&2; exit 2 ;;
+  list-runtime) echo "${runtime_packages[@]}"; exit 0 ;;
+  *) echo "usage: $0 build|test|runtime|list-runtime" >&2; exit 2 ;;
 esac
 
 missing=()
