@@ -69,27 +69,31 @@ struct ConvolutionTests {
         #expect(maxAbsoluteDifference(output, expected) < 1e-3)
     }
 
-    @Test("Depthwise convolution (CSN's conv_b), unit and spatio-temporal stride, odd widths",
+    @Test("Depthwise convolution (CSN's conv_b), unit and spatio-temporal stride, widths through every vector path",
           arguments: [Window3D(kernel: [3, 3, 3], padding: [1, 1, 1]), Window3D(kernel: [3, 3, 3], stride: [2, 2, 2], padding: [1, 1, 1]),
-                      Window3D(kernel: [3, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1])])
+                      Window3D(kernel: [3, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1]), Window3D(kernel: [1, 1, 5], padding: [0, 0, 2])])
     func depthwise(window: Window3D) {
         var random = SeededRandom(seed: 5)
-        let (channels, size) = (6, [5, 10, 19])
-        let input = random.floats(channels * size.reduce(1, *)), weight = random.floats(channels * 27), bias = random.floats(channels)
-        var output = [Float](repeating: .nan, count: channels * window.output(size).reduce(1, *))
-        input.withUnsafeBufferPointer { x in
-            weight.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    output.withUnsafeMutableBufferPointer { y in
-                        DepthwiseConvolution3D.forward(input: x.baseAddress!, channels: channels, size: size, weight: w.baseAddress!,
-                                                       bias: b.baseAddress!, window: window, relu: true, into: y.baseAddress!)
+        // Width 7: no full vector block; 19: sixteen plus an overlapping tail; 27: sixteen, eight and a tail.
+        for width in [7, 19, 27] {
+            let (channels, size) = (6, [5, 10, width])
+            let input = random.floats(channels * size.reduce(1, *)), weight = random.floats(channels * window.volume)
+            let bias = random.floats(channels)
+            var output = [Float](repeating: .nan, count: channels * window.output(size).reduce(1, *))
+            input.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        output.withUnsafeMutableBufferPointer { y in
+                            DepthwiseConvolution3D.forward(input: x.baseAddress!, channels: channels, size: size, weight: w.baseAddress!,
+                                                           bias: b.baseAddress!, window: window, relu: true, into: y.baseAddress!)
+                        }
                     }
                 }
             }
+            let expected = Reference.convolution3D(input, channels: channels, size: size, weight: weight, bias: bias,
+                                                   outputs: channels, groups: channels, window: window).map { max(0, $0) }
+            #expect(maxAbsoluteDifference(output, expected) < 1e-5, "width \(width)")
         }
-        let expected = Reference.convolution3D(input, channels: channels, size: size, weight: weight, bias: bias,
-                                               outputs: channels, groups: channels, window: window).map { max(0, $0) }
-        #expect(maxAbsoluteDifference(output, expected) < 1e-5)
     }
 
     @Test("Max pooling ignores padding; average pooling counts it", arguments: [
