@@ -91,6 +91,37 @@ result = json.load(sys.stdin)
 assert set(result) == {"arch", "views", "ms_per_view", "gflop_per_view", "gflops", "peak_rss_mb"}, result
 assert result["views"] == 2 and result["ms_per_view"] > 0 and result["gflop_per_view"] > 0, result'
 }
+# A checkpoint whose pickle would run a command on load (os.system) is refused before anything runs.
+converter_refuses_code() {
+  rm -f "$work/pwned"
+  "$python" - "$work/evil.pth" "$work/pwned" <<'PY'
+import os, pickle, sys, zipfile
+class Payload:
+    def __reduce__(self):
+        return (os.system, (f"touch {sys.argv[2]}",))
+with zipfile.ZipFile(sys.argv[1], "w") as archive:
+    archive.writestr("archive/data.pkl", pickle.dumps({"model_state": Payload()}, protocol=2))
+PY
+  ! "$python" Tools/convert.py pytorchvideo "$work/evil.pth" "$work/evil" 2>"$work/evil.err" \
+    && grep -q "refused for safety" "$work/evil.err" && [ ! -e "$work/pwned" ]
+}
+# The demo model (Models/demo) through the whole Swift path: decode, sample, forward, aggregate. The floors
+# are the shipped model's levels less a margin for other CPUs, not the issue's targets (90%, which it does not
+# reach: Models/demo/README.md): the examples give 6 of 8 verbs and 7 of 8 nouns.
+demo_examples_recognised() {
+  "$python" Tools/evaluate_demo.py --vivid "$vivid" --model Models/demo --videos Models/demo/examples \
+    --min-verb 0.75 --min-noun 0.75
+}
+# Seed 3001 is in the test range (3000-3999), never used for training; 48 clips hold every action at most once.
+# The shipped model gives verb 0.604, noun 0.8125 on them.
+demo_fresh_renders_recognised() {
+  "$python" Tools/evaluate_demo.py --vivid "$vivid" --model Models/demo --render 48 --seed 3001 \
+    --min-verb 0.5 --min-noun 0.7
+}
+# The real `vivid serve` process: 32 concurrent uploads against a queue of 4, then SIGTERM while a request runs.
+server_load_and_drain() {
+  "$python" Tests/server_checks.py "$vivid" Models/demo Models/demo/examples/00000_take_cup.mp4
+}
 
 check "probe prints the stream facts" probe_ok
 check "limits are options: a small --max-pixels refuses the clip" probe_limits
@@ -98,6 +129,10 @@ check "probe refuses a text file with UNSUPPORTED_MEDIA" probe_refuses_text
 check "sample writes clips and the view plan" sample_writes_clips
 check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
 check "bench reports its JSON fields" bench_reports_json
+check "convert.py refuses a checkpoint that would run code" converter_refuses_code
+check "the demo model names the verb and noun of at least 6 of the 8 shipped examples" demo_examples_recognised
+check "the demo model keeps its level (verb >= 50%, noun >= 70%) on 48 fresh renders" demo_fresh_renders_recognised
+check "server: load against a small queue, and draining on SIGTERM" server_load_and_drain
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
