@@ -4,16 +4,17 @@
 ///
 /// Layouts are PyTorch's, for one sample: input (C, T, H, W), weight (D, C, kt, kh, kw), output (D, T′, H′, W′).
 public enum Convolution3D {
-    /// Floats of im2col matrix built at once: output time slices are processed in chunks whose column
-    /// matrix stays under this size (16 MiB), so a stem convolution never needs a 700 MB buffer.
+    /// Floats of im2col matrix built at once: output lines (t′, y′) are processed in chunks whose column
+    /// matrix stays under this size (16 MiB), so that it is written and read back in cache, and a stem
+    /// convolution never needs its whole 1.5 GB column matrix.
     static let columnBudget = 4 << 20
 
     /// Scratch floats `forward` needs for this geometry (zero for a pointwise convolution).
     public static func scratchCount(channels: Int, size: [Int], window: Window3D) -> Int {
         guard !window.isPointwise else { return 0 }
         let output = window.output(size)
-        let rows = channels * window.volume, slice = output[1] * output[2]
-        return rows * slice * slicesPerChunk(rows: rows, slice: slice, slices: output[0])
+        let rows = channels * window.volume
+        return rows * output[2] * linesPerChunk(rows: rows, lineWidth: output[2], lines: output[0] * output[1])
     }
 
     /// Computes the convolution of `input` into `output`.
@@ -36,15 +37,15 @@ public enum Convolution3D {
                           into: output, ldc: positions, m: outputs, n: positions, k: channels)
         } else {
             guard let scratch else { preconditionFailure("a convolution with a window needs scratch") }
-            let slice = outputSize[1] * outputSize[2]
-            let chunk = slicesPerChunk(rows: rows, slice: slice, slices: outputSize[0])
+            let (lines, lineWidth) = (outputSize[0] * outputSize[1], outputSize[2])
+            let chunk = linesPerChunk(rows: rows, lineWidth: lineWidth, lines: lines)
             var first = 0
-            while first < outputSize[0] {
-                let count = min(chunk, outputSize[0] - first)
+            while first < lines {
+                let count = min(chunk, lines - first)
                 fillColumns(input: input, channels: channels, size: size, window: window, outputSize: outputSize,
-                            slices: first..<(first + count), into: scratch)
-                GEMM.multiply(GEMM.Operand(weight, leadingDimension: rows), GEMM.Operand(scratch, leadingDimension: count * slice),
-                              into: output + first * slice, ldc: positions, m: outputs, n: count * slice, k: rows)
+                            lines: first..<(first + count), into: scratch)
+                GEMM.multiply(GEMM.Operand(weight, leadingDimension: rows), GEMM.Operand(scratch, leadingDimension: count * lineWidth),
+                              into: output + first * lineWidth, ldc: positions, m: outputs, n: count * lineWidth, k: rows)
                 first += count
             }
         }
@@ -67,22 +68,22 @@ public enum Convolution3D {
         }
     }
 
-    static func slicesPerChunk(rows: Int, slice: Int, slices: Int) -> Int {
-        max(1, min(slices, columnBudget / max(1, rows * slice)))
+    static func linesPerChunk(rows: Int, lineWidth: Int, lines: Int) -> Int {
+        max(1, min(lines, columnBudget / max(1, rows * lineWidth)))
     }
 
-    /// im2col for the output time slices `slices`: row (c, dt, dy, dx), column (t′, y′, x′) holds
-    /// input[c, t′·st + dt − pt, y′·sh + dy − ph, x′·sw + dx − pw], or 0 in the padding.
+    /// im2col for the output lines `lines` (the flattened (t′, y′) index): row (c, dt, dy, dx), column
+    /// (t′, y′, x′) holds input[c, t′·st + dt − pt, y′·sh + dy − ph, x′·sw + dx − pw], or 0 in the padding.
     static func fillColumns(
         input: UnsafePointer<Float>, channels: Int, size: [Int], window: Window3D, outputSize: [Int],
-        slices: Range<Int>, into columns: UnsafeMutablePointer<Float>
+        lines: Range<Int>, into columns: UnsafeMutablePointer<Float>
     ) {
         let (kt, kh, kw) = (window.kernel[0], window.kernel[1], window.kernel[2])
         let (st, sh, sw) = (window.stride[0], window.stride[1], window.stride[2])
         let (pt, ph, pw) = (window.padding[0], window.padding[1], window.padding[2])
         let (frames, height, width) = (size[0], size[1], size[2])
         let (outHeight, outWidth) = (outputSize[1], outputSize[2])
-        let columnCount = slices.count * outHeight * outWidth
+        let columnCount = lines.count * outWidth
         Parallel.forEachRange(count: channels * window.volume, cost: columnCount) { range in
             for row in range {
                 let c = row / window.volume
@@ -90,28 +91,22 @@ public enum Convolution3D {
                 let target = columns + row * columnCount
                 let validX = window.validOutputs(axis: 2, tap: dx, extent: width, outputs: outWidth)
                 let validY = window.validOutputs(axis: 1, tap: dy, extent: height, outputs: outHeight)
-                for (index, tOut) in slices.enumerated() {
+                for (index, lineIndex) in lines.enumerated() {
+                    let (tOut, yOut) = lineIndex.quotientAndRemainder(dividingBy: outHeight)
                     let t = tOut * st + dt - pt
-                    let plane = target + index * outHeight * outWidth
-                    guard t >= 0 && t < frames else {
-                        plane.update(repeating: 0, count: outHeight * outWidth)
+                    let line = target + index * outWidth
+                    guard t >= 0 && t < frames && validY.contains(yOut) else {
+                        line.update(repeating: 0, count: outWidth)
                         continue
                     }
-                    for yOut in 0..<outHeight {
-                        let line = plane + yOut * outWidth
-                        guard validY.contains(yOut) else {
-                            line.update(repeating: 0, count: outWidth)
-                            continue
-                        }
-                        let source = input + ((c * frames + t) * height + yOut * sh + dy - ph) * width + dx - pw
-                        line.update(repeating: 0, count: validX.lowerBound)
-                        if sw == 1 {
-                            (line + validX.lowerBound).update(from: source + validX.lowerBound, count: validX.count)
-                        } else {
-                            for xOut in validX { line[xOut] = source[xOut * sw] }
-                        }
-                        (line + validX.upperBound).update(repeating: 0, count: outWidth - validX.upperBound)
+                    let source = input + ((c * frames + t) * height + yOut * sh + dy - ph) * width + dx - pw
+                    line.update(repeating: 0, count: validX.lowerBound)
+                    if sw == 1 {
+                        (line + validX.lowerBound).update(from: source + validX.lowerBound, count: validX.count)
+                    } else {
+                        for xOut in validX { line[xOut] = source[xOut * sw] }
                     }
+                    (line + validX.upperBound).update(repeating: 0, count: outWidth - validX.upperBound)
                 }
             }
         }

@@ -45,7 +45,7 @@ struct ConvolutionTests {
         }
     }
 
-    @Test("Column chunks: a layer whose im2col exceeds the budget is built in time slices")
+    @Test("Column chunks: a layer whose im2col exceeds the budget is built a few output lines at a time")
     func chunkedColumns() {
         var random = SeededRandom(seed: 4)
         let window = Window3D(kernel: [3, 3, 3], padding: [1, 1, 1])

@@ -42,7 +42,7 @@ struct FoldedConvolution {
 
     /// The output of this layer for `input`.
     func apply(_ input: FeatureMap) -> FeatureMap {
-        LayerProfile.shared.measure(grouping == .dense ? "dense convolution" : "depthwise convolution") { convolve(input) }
+        LayerProfile.shared.measure(grouping == .dense ? "dense convolution \(window.kernel)" : "depthwise convolution") { convolve(input) }
     }
 
     private func convolve(_ input: FeatureMap) -> FeatureMap {
