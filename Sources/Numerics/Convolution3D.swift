@@ -68,6 +68,22 @@ public enum Convolution3D {
         }
     }
 
+    /// line[x] = source[2x] for x in `outputs`, eight at a time from sixteen loaded values while the sixteen
+    /// stay before `rowEnd` (the input row's end, counted from `source`): the stems' stride-2 gather.
+    @inline(__always)
+    static func copyEven(from source: UnsafePointer<Float>, to line: UnsafeMutablePointer<Float>, outputs: Range<Int>, rowEnd: Int) {
+        var x = outputs.lowerBound
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(line)
+        while x + 8 <= outputs.upperBound && 2 * x + 16 <= rowEnd {
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 8 * x, as: SIMD16<Float>.self).evenHalf, toByteOffset: 4 * x, as: SIMD8<Float>.self)
+            x += 8
+        }
+        while x < outputs.upperBound {
+            line[x] = source[2 * x]
+            x += 1
+        }
+    }
+
     static func linesPerChunk(rows: Int, lineWidth: Int, lines: Int) -> Int {
         max(1, min(lines, columnBudget / max(1, rows * lineWidth)))
     }
@@ -103,6 +119,8 @@ public enum Convolution3D {
                     line.update(repeating: 0, count: validX.lowerBound)
                     if sw == 1 {
                         (line + validX.lowerBound).update(from: source + validX.lowerBound, count: validX.count)
+                    } else if sw == 2 {
+                        copyEven(from: source, to: line, outputs: validX, rowEnd: width - (dx - pw))
                     } else {
                         for xOut in validX { line[xOut] = source[xOut * sw] }
                     }

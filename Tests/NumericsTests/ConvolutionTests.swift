@@ -18,7 +18,7 @@ struct ConvolutionTests {
     @Test("Dense convolution with bias and ReLU", arguments: denseWindows)
     func dense(window: Window3D) {
         var random = SeededRandom(seed: 3)
-        let (channels, outputs, size) = (3, 5, [5, 9, 11])
+        let (channels, outputs, size) = (3, 5, [5, 9, 37])
         let input = random.floats(channels * size.reduce(1, *))
         let weight = random.floats(outputs * channels * window.volume)
         let bias = random.floats(outputs)
@@ -42,6 +42,34 @@ struct ConvolutionTests {
                                                    outputs: outputs, groups: 1, window: window)
             if relu { expected = expected.map { max(0, $0) } }
             #expect(maxAbsoluteDifference(output, expected) < 1e-4, "\(window) relu \(relu)")
+        }
+    }
+
+    @Test("Narrow convolution (few channels, computed directly) against the reference: one and two blocks of outputs",
+          arguments: denseWindows.filter { NarrowConvolution3D.suits(channels: 3, outputs: 11, window: $0) })
+    func narrow(window: Window3D) {
+        var random = SeededRandom(seed: 7)
+        for (outputs, size) in [(5, [5, 9, 37]), (11, [4, 6, 14])] {
+            let channels = 3
+            let input = random.floats(channels * size.reduce(1, *))
+            let weight = random.floats(outputs * channels * window.volume), bias = random.floats(outputs)
+            for relu in [false, true] {
+                var output = [Float](repeating: .nan, count: outputs * window.output(size).reduce(1, *))
+                input.withUnsafeBufferPointer { x in
+                    weight.withUnsafeBufferPointer { w in
+                        bias.withUnsafeBufferPointer { b in
+                            output.withUnsafeMutableBufferPointer { y in
+                                NarrowConvolution3D.forward(input: x.baseAddress!, channels: channels, size: size, weight: w.baseAddress!,
+                                                            bias: b.baseAddress!, outputs: outputs, window: window, relu: relu, into: y.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                var expected = Reference.convolution3D(input, channels: channels, size: size, weight: weight, bias: bias,
+                                                       outputs: outputs, groups: 1, window: window)
+                if relu { expected = expected.map { max(0, $0) } }
+                #expect(maxAbsoluteDifference(output, expected) < 1e-4, "\(window) outputs \(outputs) relu \(relu)")
+            }
         }
     }
 

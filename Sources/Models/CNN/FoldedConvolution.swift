@@ -5,7 +5,8 @@ import Numerics
 ///
 /// Keys: `<convolution>.weight` (D, C/groups, kt, kh, kw) and `<norm>.{weight, bias, running_mean, running_var}` (D).
 struct FoldedConvolution {
-    /// Dense (one group) convolutions run as GEMMs; depthwise ones (groups = channels) run directly.
+    /// Dense (one group) convolutions run as GEMMs, or directly when they have few channels (a fast-pathway
+    /// stem); depthwise ones (groups = channels) run directly.
     enum Grouping {
         case dense
         case depthwise
@@ -53,6 +54,10 @@ struct FoldedConvolution {
                 input.values.withUnsafeBufferPointer { source in
                     output.values.withUnsafeMutableBufferPointer { target in
                         switch grouping {
+                        case .dense where NarrowConvolution3D.suits(channels: inputs, outputs: outputs, window: window):
+                            NarrowConvolution3D.forward(
+                                input: source.baseAddress!, channels: inputs, size: input.size, weight: weight.baseAddress!,
+                                bias: bias.baseAddress!, outputs: outputs, window: window, relu: relu, into: target.baseAddress!)
                         case .dense:
                             let count = Convolution3D.scratchCount(channels: inputs, size: input.size, window: window)
                             var scratch = [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
