@@ -91,6 +91,23 @@ result = json.load(sys.stdin)
 assert set(result) == {"arch", "views", "ms_per_view", "gflop_per_view", "gflops", "peak_rss_mb"}, result
 assert result["views"] == 2 and result["ms_per_view"] > 0 and result["gflop_per_view"] > 0, result'
 }
+# The converted CNN fixtures through the whole path (decode, sample 2×3 views, forward, aggregate): a CSN and
+# the two-head EPIC SlowFast (whose answer has verb, noun and action), at the converters' preprocessing.
+cnn_models_classify() {
+  "$python" Tools/convert.py pytorchvideo Tests/Fixtures/csn/pytorchvideo.pyth "$work/csn" --frames 8 >/dev/null
+  "$python" Tools/convert.py epic-slowfast Tests/Fixtures/slowfast/epic.pyth "$work/slowfast" --frames 8 >/dev/null
+  for model in csn slowfast; do
+    "$vivid" classify --model "$work/$model" --views 2x3 --top-k 2 --json "$work/clip.mp4" >"$work/$model.json"
+  done
+  "$python" - "$work/csn.json" "$work/slowfast.json" <<'PY'
+import json, sys
+csn, slowfast = (json.load(open(path)) for path in sys.argv[1:])
+assert len(csn["views"]) == 6 and len(csn["aggregate"]["label"]) == 2, csn["aggregate"]
+assert [v["crop"] for v in csn["views"][:3]] == ["left", "centre", "right"], csn["views"]
+assert set(slowfast["aggregate"]) >= {"verb", "noun", "action"}, slowfast["aggregate"]
+assert slowfast["sampling"]["frames_per_clip"] == 8 and slowfast["sampling"]["crop_size"] == 256, slowfast["sampling"]
+PY
+}
 # A checkpoint whose pickle would run a command on load (os.system) is refused before anything runs.
 converter_refuses_code() {
   rm -f "$work/pwned"
@@ -130,6 +147,7 @@ check "sample writes clips and the view plan" sample_writes_clips
 check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
 check "bench reports its JSON fields" bench_reports_json
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
+check "converted CSN and EPIC SlowFast folders classify a real video" cnn_models_classify
 check "the demo model names the verb and noun of at least 6 of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 50%, noun >= 70%) on 48 fresh renders" demo_fresh_renders_recognised
 check "server: load against a small queue, and draining on SIGTERM" server_load_and_drain
