@@ -11,7 +11,7 @@ public enum Convolution3D {
 
     /// Scratch floats `forward` needs for this geometry (zero for a pointwise convolution).
     public static func scratchCount(channels: Int, size: [Int], window: Window3D) -> Int {
-        guard !window.isPointwise else { return 0 }
+        guard !window.isPointwise && !isTemporal(window) else { return 0 }
         let output = window.output(size)
         let rows = channels * window.volume
         return rows * output[2] * linesPerChunk(rows: rows, lineWidth: output[2], lines: output[0] * output[1])
@@ -35,6 +35,8 @@ public enum Convolution3D {
         if window.isPointwise {
             GEMM.multiply(GEMM.Operand(weight, leadingDimension: channels), GEMM.Operand(input, leadingDimension: positions),
                           into: output, ldc: positions, m: outputs, n: positions, k: channels)
+        } else if isTemporal(window) {
+            temporal(input: input, channels: channels, size: size, weight: weight, outputs: outputs, window: window, into: output)
         } else {
             guard let scratch else { preconditionFailure("a convolution with a window needs scratch") }
             let (lines, lineWidth) = (outputSize[0] * outputSize[1], outputSize[2])
@@ -81,6 +83,36 @@ public enum Convolution3D {
         while x < outputs.upperBound {
             line[x] = source[2 * x]
             x += 1
+        }
+    }
+
+    /// A (k, 1, 1) window of unit stride (SlowFast's temporal conv_a): no im2col needed.
+    static func isTemporal(_ window: Window3D) -> Bool {
+        window.kernel[0] > 1 && window.kernel[1] == 1 && window.kernel[2] == 1 && window.stride == [1, 1, 1]
+            && window.padding[1] == 0 && window.padding[2] == 0
+    }
+
+    /// A temporal convolution as one GEMM per tap: tap dt multiplies its (D, C) weights by the input shifted
+    /// dt − pt frames, a pointer offset within each channel's row, and adds into the output frames it reaches.
+    static func temporal(
+        input: UnsafePointer<Float>, channels: Int, size: [Int], weight: UnsafePointer<Float>, outputs: Int, window: Window3D,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        let (frames, plane) = (size[0], size[1] * size[2])
+        let (kt, pt) = (window.kernel[0], window.padding[0])
+        let outFrames = window.output(size)[0], positions = outFrames * plane
+        output.update(repeating: 0, count: outputs * positions)
+        var tap = [Float](unsafeUninitializedCapacity: outputs * channels) { _, initialised in initialised = outputs * channels }
+        tap.withUnsafeMutableBufferPointer { tap in
+            for dt in 0..<kt {
+                // Output frame t′ reads input frame t′ + dt − pt.
+                let first = max(0, pt - dt), last = min(outFrames, frames + pt - dt)
+                guard first < last else { continue }
+                for index in 0..<(outputs * channels) { tap[index] = weight[index * kt + dt] }
+                GEMM.multiply(GEMM.Operand(tap.baseAddress!, leadingDimension: channels),
+                              GEMM.Operand(input + (first + dt - pt) * plane, leadingDimension: frames * plane),
+                              into: output + first * plane, ldc: positions, m: outputs, n: (last - first) * plane, k: channels, beta: 1)
+            }
         }
     }
 
