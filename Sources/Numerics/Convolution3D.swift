@@ -1,6 +1,7 @@
 /// A dense 3-D convolution (one group) as im2col and the one GEMM entry point, with bias and an optional
 /// ReLU fused into the pass that adds the bias. A pointwise convolution (1×1×1, unit stride) skips im2col:
-/// it is a plain product of the (D, C) weight with the (C, T·H·W) input.
+/// it is a plain product of the (D, C) weight with the (C, T·H·W) input; so does a temporal one ((k, 1, 1),
+/// unit stride), as one such product per tap on the input shifted in time.
 ///
 /// Layouts are PyTorch's, for one sample: input (C, T, H, W), weight (D, C, kt, kh, kw), output (D, T′, H′, W′).
 public enum Convolution3D {
