@@ -364,9 +364,10 @@ def linear_shapes(projections, classes, width):
     return shapes
 
 
-def plan_heads(layout, classes_by_head, args):
+def plan_heads(layout, classes_by_head, args, order=None):
     """The config's heads and head_layout from the projections found and the flags.
-    classes_by_head: {None: C} for one projection, else {name: C}."""
+    classes_by_head: {None: C} for one projection, else {name: C}. Separate heads come in `order` when it
+    names exactly them, else sorted, unless --split-names orders them."""
     splits = parse_int_list(args.class_splits, "--class-splits") if args.class_splits else None
     names = [n.strip() for n in args.split_names.split(",")] if args.split_names else None
     if names is not None and (any(not n for n in names) or len(set(names)) != len(names)):
@@ -386,10 +387,11 @@ def plan_heads(layout, classes_by_head, args):
         return ("split" if len(splits) > 1 else "single"), list(zip(names, splits))
     if splits is not None:
         raise ConversionError(f"--class-splits contradicts the checkpoint's separate heads ({', '.join(sorted(classes_by_head))})")
-    order = sorted(classes_by_head)
+    found = sorted(classes_by_head)
+    order = list(order) if order is not None and sorted(order) == found else found
     if names is not None:
-        if sorted(names) != order:
-            raise ConversionError(f"--split-names {args.split_names} differ from the checkpoint's heads {','.join(order)}")
+        if sorted(names) != found:
+            raise ConversionError(f"--split-names {args.split_names} differ from the checkpoint's heads {','.join(found)}")
         order = names
     return "separate", [(name, classes_by_head[name]) for name in order]
 
@@ -655,6 +657,20 @@ def order_model(model):
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KINETICS_400_LABELS = os.path.join(ROOT, "Models", "labels", "kinetics400.txt")
+EPIC_VERB_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_verbs.txt")
+EPIC_NOUN_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_nouns.txt")
+# The label lists Vivid ships, by (head, classes): a converted head of that name and size gets them by default.
+STANDARD_LABELS = {("label", 400): KINETICS_400_LABELS, ("verb", 97): EPIC_VERB_LABELS, ("noun", 300): EPIC_NOUN_LABELS}
+
+
+def standard_labels(heads_plan):
+    """{head: (file, labels)} for the heads whose name and class count match a list in Models/labels/."""
+    labels = {}
+    for head, classes in heads_plan:
+        path = STANDARD_LABELS.get((head, classes))
+        if path and os.path.isfile(path):
+            labels[head] = (path, read_label_file(path))
+    return labels
 
 # VMZ's ir_csn_152 (torchvision VideoResNet names) -> pytorchvideo's create_csn: a 1:1 map, MODELS.md §3.2.
 VMZ_CSN_NAMES = [
@@ -748,10 +764,7 @@ def read_csn(tensors, origin, args, eps, head_pool):
     }
     if head_pool == "windowed":
         model["head_pool_kernel"] = kernel
-    labels = {}
-    if head_layout == "single" and heads_plan[0][1] == 400 and os.path.isfile(KINETICS_400_LABELS):
-        labels[heads_plan[0][0]] = (KINETICS_400_LABELS, read_label_file(KINETICS_400_LABELS))
-    return model, head_layout, heads_plan, frames, labels
+    return model, head_layout, heads_plan, frames
 
 
 def convert_pytorchvideo(source, args):
@@ -769,10 +782,10 @@ def convert_pytorchvideo(source, args):
     if found == "slowfast":
         return convert_pytorchvideo_slowfast(tensors, origin, args)
     # pytorchvideo's CSN (MODELS.md §3.2, §3.3): eps 1e-5, per-position logits averaged, PySlowFast's test views.
-    model, head_layout, heads_plan, frames, labels = read_csn(tensors, origin, args, eps=1e-5, head_pool="windowed")
+    model, head_layout, heads_plan, frames = read_csn(tensors, origin, args, eps=1e-5, head_pool="windowed")
     preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
                      "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (10, 3)}
-    return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, labels)
+    return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, standard_labels(heads_plan))
 
 
 def convert_vmz_csn(source, args):
@@ -789,17 +802,14 @@ def convert_vmz_csn(source, args):
             raise ConversionError(f"unexpected tensor {name} {tuple(value.shape)} in {origin} (not a VMZ ir-CSN name)")
     # VMZ (MODELS.md §3.1, §3.3): Caffe2's BatchNorm eps 1e-3, a global average before fc, Kinetics mean/std,
     # 10 clips of 32 frames at stride 2, 3 crops of 256.
-    model, head_layout, heads_plan, frames, labels = read_csn(tensors, origin, args, eps=1e-3, head_pool="global")
+    model, head_layout, heads_plan, frames = read_csn(tensors, origin, args, eps=1e-3, head_pool="global")
     preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
                      "mean": [0.43216, 0.394666, 0.37645], "std": [0.22803, 0.22145, 0.216989], "views": (10, 3)}
-    return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, labels)
+    return Conversion("csn", model, tensors, head_layout, heads_plan, preprocessing, standard_labels(heads_plan))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # SlowFast (pytorchvideo names; MODELS.md §4)
-
-EPIC_VERB_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_verbs.txt")
-EPIC_NOUN_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_nouns.txt")
 
 # PySlowFast's native names (the EPIC-KITCHENS SlowFast) -> pytorchvideo's create_slowfast: 1:1, MODELS.md §4.
 PYSLOWFAST_NAMES = [
@@ -816,7 +826,7 @@ PYSLOWFAST_BRANCHES.update({f"branch2.{x}": f"branch2.conv_{x}" for x in "abc"})
 PYSLOWFAST_BRANCHES.update({f"branch2.{x}_bn": f"branch2.norm_{x}" for x in "abc"})
 
 
-def read_slowfast(tensors, origin, args, head_pool):
+def read_slowfast(tensors, origin, args, head_pool, head_order=None):
     """The `slowfast` model of a state dict in pytorchvideo names: widths, depths, every block's temporal
     kernel, fusion kernel and widths, and classes from the shapes; alpha and frames from flags (default 4, 32)."""
     names = set(tensors)
@@ -876,7 +886,7 @@ def read_slowfast(tensors, origin, args, head_pool):
     classes = {head: require(tensors, name, 2).shape[0] for head, name in projections.items()}
     expected.update(linear_shapes(projections, classes, inputs[0] + inputs[1]))
     check_exact(tensors, expected, origin)
-    head_layout, heads_plan = plan_heads(layout, classes, args)
+    head_layout, heads_plan = plan_heads(layout, classes, args, head_order)
 
     frames = args.frames if args.frames is not None else 32
     alpha = args.alpha if args.alpha is not None else 4
@@ -899,13 +909,10 @@ def read_slowfast(tensors, origin, args, head_pool):
 
 def convert_pytorchvideo_slowfast(tensors, origin, args):
     model, head_layout, heads_plan, frames = read_slowfast(tensors, origin, args, head_pool="windowed")
-    labels = {}
-    if head_layout == "single" and heads_plan[0][1] == 400 and os.path.isfile(KINETICS_400_LABELS):
-        labels[heads_plan[0][0]] = (KINETICS_400_LABELS, read_label_file(KINETICS_400_LABELS))
     # MODELS.md §4.1: PySlowFast's Kinetics test, 10 clips x 3 crops of 256.
     preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
                      "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (10, 3)}
-    return Conversion("slowfast", model, tensors, head_layout, heads_plan, preprocessing, labels)
+    return Conversion("slowfast", model, tensors, head_layout, heads_plan, preprocessing, standard_labels(heads_plan))
 
 
 def convert_epic_slowfast(source, args):
@@ -921,21 +928,15 @@ def convert_epic_slowfast(source, args):
                 break
         else:
             raise ConversionError(f"unexpected tensor {name} {tuple(value.shape)} in {origin} (not a PySlowFast SlowFast name)")
-    # Verb before noun, as EPIC-KITCHENS lists them (the checkpoint's order is its dict's, not a contract).
-    ordered = argparse.Namespace(**{**vars(args), "split_names": args.split_names or
-                                    (",".join(h for h in ("verb", "noun") if f"blocks.6.proj_{h}.weight" in tensors) or None)})
     # PySlowFast averages softmax outputs over the head's window positions, pytorchvideo averages logits: equal
     # at the 224 training crop (one position); at 256 Vivid averages logits (the only form a linear head pools).
-    model, head_layout, heads_plan, frames = read_slowfast(tensors, origin, ordered, head_pool="windowed")
-    labels = {}
-    for head, path in (("verb", EPIC_VERB_LABELS), ("noun", EPIC_NOUN_LABELS)):
-        if os.path.isfile(path) and any(h == head and c == len(read_label_file(path)) for h, c in heads_plan):
-            labels[head] = (path, read_label_file(path))
+    # Verb before noun, as EPIC-KITCHENS lists them (the checkpoint's order is its dict's, not a contract).
+    model, head_layout, heads_plan, frames = read_slowfast(tensors, origin, args, head_pool="windowed", head_order=("verb", "noun"))
     # MODELS.md §4.1, EKSF configs/EPIC-KITCHENS/SLOWFAST_8x8_R50.yaml: 32 frames at rate 2, 10 clips x 1
     # centre crop of 256.
     preprocessing = {"frames_per_clip": frames, "stride": 2, "short_side": 256, "crop_size": 256, "fixed_crop": False,
                      "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (10, 1)}
-    return Conversion("slowfast", model, tensors, head_layout, heads_plan, preprocessing, labels)
+    return Conversion("slowfast", model, tensors, head_layout, heads_plan, preprocessing, standard_labels(heads_plan))
 
 
 # ---------------------------------------------------------------------------------------------------------

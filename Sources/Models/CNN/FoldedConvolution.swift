@@ -17,6 +17,8 @@ struct FoldedConvolution {
     let window: Window3D
     let grouping: Grouping
     let relu: Bool
+    /// What `vivid bench --profile` files this layer's time under.
+    private let profileKind: String
     private let weight: [Float]
     private let bias: [Float]
 
@@ -31,6 +33,7 @@ struct FoldedConvolution {
         self.window = Window3D(kernel: kernel, stride: stride, padding: kernel.map { $0 / 2 })
         self.grouping = grouping
         self.relu = relu
+        profileKind = grouping == .dense ? "dense convolution \(kernel)" : "depthwise convolution"
         let perGroup = grouping == .dense ? inputs : 1
         var weight = try convolution.tensor("weight", shape: [outputs, perGroup] + kernel).storage
         func vector(_ name: String) throws(WeightError) -> [Float] { try norm.tensor(name, shape: [outputs]).storage }
@@ -43,7 +46,7 @@ struct FoldedConvolution {
 
     /// The output of this layer for `input`.
     func apply(_ input: FeatureMap) -> FeatureMap {
-        LayerProfile.shared.measure(grouping == .dense ? "dense convolution \(window.kernel)" : "depthwise convolution") { convolve(input) }
+        LayerProfile.shared.measure(profileKind) { convolve(input) }
     }
 
     private func convolve(_ input: FeatureMap) -> FeatureMap {

@@ -82,24 +82,15 @@ public struct SlowFast: ActionModel {
         return (0..<count).map { Int(Double($0) * Double(frames - 1) / Double(count - 1)) }
     }
 
-    /// The (slow, fast) feature-map sizes after the stems and after every stage, for a clip of `size` (T, H, W).
-    private func sizes(for size: [Int]) -> (stems: [[Int]], final: [[Int]], fused: [[Int]]) {
+    /// The (slow, fast) feature-map sizes after the stems, after each fusion and at the end, and the layers'
+    /// FLOPs (head excluded), for a clip of `size` (T, H, W).
+    private func plan(for size: [Int]) -> (stems: [[Int]], fused: [[Int]], final: [[Int]], flops: Double) {
         let slowInput = [Self.slowFrames(of: size[0], alpha: alpha).count, size[1], size[2]]
         let stemSizes = [stems[0].outputSize(slowInput), stems[1].outputSize(size)]
+        var flops = stems[0].flops(slowInput) + stems[1].flops(size)
         var current = stemSizes, fused: [[Int]] = []
         for (stage, blocks) in stages.enumerated() {
             fused.append(fusions[stage].outputSize(current[1]))
-            for pathway in 0..<2 { current[pathway] = blocks[pathway].reduce(current[pathway]) { $1.outputSize($0) } }
-        }
-        return (stemSizes, current, fused)
-    }
-
-    public var flopsPerView: Double {
-        let input = [config.preprocessing.framesPerClip, config.preprocessing.cropSize, config.preprocessing.cropSize]
-        let slowInput = [Self.slowFrames(of: input[0], alpha: alpha).count, input[1], input[2]]
-        var flops = stems[0].flops(slowInput) + stems[1].flops(input)
-        var current = [stems[0].outputSize(slowInput), stems[1].outputSize(input)]
-        for (stage, blocks) in stages.enumerated() {
             flops += fusions[stage].flops(current[1])
             for pathway in 0..<2 {
                 for block in blocks[pathway] {
@@ -108,7 +99,12 @@ public struct SlowFast: ActionModel {
                 }
             }
         }
-        return flops + 2 * Double(widths.reduce(0, +) * config.heads.reduce(0) { $0 + $1.classes })
+        return (stemSizes, fused, current, flops)
+    }
+
+    public var flopsPerView: Double {
+        let input = [config.preprocessing.framesPerClip, config.preprocessing.cropSize, config.preprocessing.cropSize]
+        return plan(for: input).flops + 2 * Double(widths.reduce(0, +) * config.heads.reduce(0) { $0 + $1.classes })
     }
 
     /// Logits for fast clips (N, 3, T, H, W); the slow clip is taken from each inside.
@@ -117,7 +113,7 @@ public struct SlowFast: ActionModel {
         guard shape.count == 5, shape[0] >= 1, shape[1] == 3, shape[2...].allSatisfy({ $0 >= 1 }) else {
             throw .invalidInput("clips must be (N, 3, T, H, W); got \(shape)")
         }
-        let size = Array(shape[2...]), planned = sizes(for: size)
+        let size = Array(shape[2...]), planned = plan(for: size)
         guard shape[2] >= alpha, planned.fused.allSatisfy({ $0[0] == planned.stems[0][0] }) else {
             throw .invalidInput("a clip of \(size[0]) frames does not split into slow and fast pathways with alpha \(alpha)")
         }
