@@ -99,13 +99,18 @@ cnn_models_classify() {
   for model in csn slowfast; do
     "$vivid" classify --model "$work/$model" --views 2x3 --top-k 2 --json "$work/clip.mp4" >"$work/$model.json"
   done
-  "$python" - "$work/csn.json" "$work/slowfast.json" <<'PY'
+  "$vivid" bench --model "$work/csn" --profile --json >"$work/bench.json"
+  "$python" - "$work/csn.json" "$work/slowfast.json" "$work/bench.json" <<'PY'
 import json, sys
-csn, slowfast = (json.load(open(path)) for path in sys.argv[1:])
+csn, slowfast, bench = (json.load(open(path)) for path in sys.argv[1:])
 assert len(csn["views"]) == 6 and len(csn["aggregate"]["label"]) == 2, csn["aggregate"]
 assert [v["crop"] for v in csn["views"][:3]] == ["left", "centre", "right"], csn["views"]
 assert set(slowfast["aggregate"]) >= {"verb", "noun", "action"}, slowfast["aggregate"]
 assert slowfast["sampling"]["frames_per_clip"] == 8 and slowfast["sampling"]["crop_size"] == 256, slowfast["sampling"]
+# --profile files each convolution's time by kind; together they are part of the forward pass.
+profile = bench["profile_s"]
+assert "depthwise convolution" in profile and "dense convolution [1, 1, 1]" in profile, profile
+assert 0 < sum(profile.values()) <= bench["ms_per_view"] / 1000 * bench["views"], (profile, bench)
 PY
 }
 # A checkpoint whose pickle would run a command on load (os.system) is refused before anything runs.
@@ -147,7 +152,7 @@ check "sample writes clips and the view plan" sample_writes_clips
 check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
 check "bench reports its JSON fields" bench_reports_json
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
-check "converted CSN and EPIC SlowFast folders classify a real video" cnn_models_classify
+check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of at least 6 of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 50%, noun >= 70%) on 48 fresh renders" demo_fresh_renders_recognised
 check "server: load against a small queue, and draining on SIGTERM" server_load_and_drain
