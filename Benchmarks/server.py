@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Server overhead and /status latency (a measurement, not a test).
 
-    python3 Benchmarks/server.py VIVID MODEL_DIR VIDEO [RUNS]
+    python3 Benchmarks/server.py VIVID MODEL_DIR VIDEO [RUNS] [BLOCKS]
 
-1. The server's overhead on one video: the median wall time of `POST /classify` (a raw upload, measured by
-   the client, with upload, queue, HTTP and JSON) against the median `timing_ms.total` that one `vivid
-   classify --json` process reports for the same file given RUNS + 1 times (decode, sampling, forward passes,
-   aggregation; the first, cold, is dropped as the server's warm-up request is). Both run the same views.
-   Medians of separate runs move by tens of percent on a busy 2-core machine for a clip this short, so the
-   overhead is also taken inside each request: client wall time less the decode and forward time the server
-   reports in that same answer (what serving adds: upload, multipart, queue, HTTP, JSON).
+1. The server's overhead on one video: the mean wall time per file of `vivid classify --json` (one process
+   given the file RUNS + 1 times, less one process given it once: warm files only, with answer and JSON) against
+   the mean wall time of RUNS sequential raw `POST /classify` uploads of it, measured by the client (upload,
+   queue, HTTP, JSON included). The two alternate in BLOCKS blocks so that both see the same machine; the
+   overhead is taken per block and its median reported, since a short clip's forward time drifts between
+   blocks by more than what serving adds. Also, inside each request: client wall time less the evaluation
+   time the server reports in that answer (decode + forward, integer ms).
 2. `/status` latency while a classification runs: sequential GETs on a fresh connection each, for the
    length of one long classification (32×3 views); p50 and p99.
 
@@ -37,24 +37,36 @@ def percentile(values, fraction):
 def main():
     vivid, model, video = sys.argv[1:4]
     runs = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+    block_count = int(sys.argv[5]) if len(sys.argv) > 5 else 3
     server = Server(vivid, model)
     try:
         with open(video, "rb") as handle:
             body = handle.read()
         server.request("POST", "/classify", body, {"Content-Type": "video/mp4"})  # warm-up
-        served, work = [], []
-        for _ in range(runs):
+
+        def offline_ms():
+            def wall(count):
+                began = time.perf_counter()
+                subprocess.run([vivid, "classify", "--model", model, "--json"] + [video] * count,
+                               check=True, capture_output=True)
+                return time.perf_counter() - began
+            return (wall(runs + 1) - wall(1)) * 1000 / runs
+
+        def served_ms():
             began = time.perf_counter()
-            status, _, data = server.request("POST", "/classify", body, {"Content-Type": "video/mp4"})
-            served.append((time.perf_counter() - began) * 1000)
-            assert status == 200
-            timing = json.loads(data)["timing_ms"]
-            work.append(timing["decode"] + timing["forward"])
-        added = [wall - spent for wall, spent in zip(served, work)]
-        answers = json.loads(subprocess.run([vivid, "classify", "--model", model, "--json"] + [video] * (runs + 1),
-                                            check=True, capture_output=True, text=True).stdout)
-        offline = [answer["timing_ms"]["total"] for answer in answers[1:]]
-        served_ms, offline_ms = statistics.median(served), statistics.median(offline)
+            for _ in range(runs):
+                sent = time.perf_counter()
+                status, _, data = server.request("POST", "/classify", body, {"Content-Type": "video/mp4"})
+                assert status == 200
+                timing = json.loads(data)["timing_ms"]
+                added.append((time.perf_counter() - sent) * 1000 - (timing["decode"] + timing["forward"]))
+            return (time.perf_counter() - began) * 1000 / runs
+
+        added, blocks = [], []
+        for _ in range(block_count):
+            offline = offline_ms()
+            blocks.append((offline, served_ms()))
+        overheads = [100 * (served - offline) / offline for offline, served in blocks]
 
         latencies = []
         done = threading.Event()
@@ -74,11 +86,11 @@ def main():
             latencies.append((time.perf_counter() - began) * 1000)
         worker.join()
         print(json.dumps({
-            "video": os.path.basename(video), "runs": runs,
-            "classify_http_ms_median": round(served_ms, 1), "classify_offline_total_ms_median": round(offline_ms, 1),
-            "server_overhead_percent": round(100 * (served_ms - offline_ms) / offline_ms, 2),
-            "served_work_ms_median": statistics.median(work), "served_added_ms_median": round(statistics.median(added), 2),
-            "served_added_percent": round(100 * statistics.median(added) / statistics.median(work), 2),
+            "video": os.path.basename(video), "runs_per_block": runs,
+            "blocks_ms_offline_served": [[round(offline, 2), round(served, 2)] for offline, served in blocks],
+            "server_overhead_percent_per_block": [round(value, 2) for value in overheads],
+            "server_overhead_percent_median": round(statistics.median(overheads), 2),
+            "served_added_ms_median": round(statistics.median(added), 2),
             "status_requests_during_classification": len(latencies),
             "status_ms_p50": round(percentile(latencies, 0.5), 2), "status_ms_p99": round(percentile(latencies, 0.99), 2),
         }, indent=1))

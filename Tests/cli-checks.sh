@@ -90,6 +90,11 @@ import json, sys
 result = json.load(sys.stdin)
 assert set(result) == {"arch", "views", "ms_per_view", "gflop_per_view", "gflops", "peak_rss_mb"}, result
 assert result["views"] == 2 and result["ms_per_view"] > 0 and result["gflop_per_view"] > 0, result'
+  "$vivid" bench --model "$work/fe" --runs 3 --json | "$python" -c '
+import json, sys
+result = json.load(sys.stdin)
+runs = result["runs_ms_per_view"]
+assert len(runs) == 3 and runs == sorted(runs) and abs(result["ms_per_view"] - runs[1]) < 0.01, result'
 }
 # The converted CNN fixtures through the whole path (decode, sample 2×3 views, forward, aggregate): a CSN and
 # the two-head EPIC SlowFast (whose answer has verb, noun and action), at the converters' preprocessing.
@@ -150,7 +155,7 @@ check "limits are options: a small --max-pixels refuses the clip" probe_limits
 check "probe refuses a text file with UNSUPPORTED_MEDIA" probe_refuses_text
 check "sample writes clips and the view plan" sample_writes_clips
 check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
-check "bench reports its JSON fields" bench_reports_json
+check "bench reports its JSON fields, and the median and spread of --runs" bench_reports_json
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of at least 6 of the 8 shipped examples" demo_examples_recognised

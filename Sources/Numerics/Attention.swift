@@ -19,11 +19,8 @@ public enum Attention {
     ) {
         let width = heads * headSize
         let scale = 1 / Float(headSize).squareRoot()
-        // Each core takes whole (sequence, head) problems with a single-threaded BLAS: the scores stay in
-        // that core's cache between the two products and the softmax, and no product waits on another core.
-        let threads = GEMM.threads
-        GEMM.threads = 1
-        defer { GEMM.threads = threads }
+        // Each core takes whole (sequence, head) problems with unsplit products: the scores stay in that
+        // core's cache between the two products and the softmax, and no product waits on another core.
         Parallel.forEachChunk(count: sequences * heads, cost: 1 << 20) { chunk, range in
             let scores = scores + chunk * length * length
             for problem in range {
@@ -31,12 +28,12 @@ public enum Attention {
                 GEMM.multiply(
                     GEMM.Operand(query + offset, leadingDimension: width),
                     GEMM.Operand(key + offset, leadingDimension: width, transposed: true),
-                    into: scores, ldc: length, m: length, n: length, k: headSize, alpha: scale)
+                    into: scores, ldc: length, m: length, n: length, k: headSize, alpha: scale, split: false)
                 for row in 0..<length { Softmax.softmaxRow(scores + row * length, count: length) }
                 GEMM.multiply(
                     GEMM.Operand(scores, leadingDimension: length),
                     GEMM.Operand(value + offset, leadingDimension: width),
-                    into: output + offset, ldc: width, m: length, n: headSize, k: length)
+                    into: output + offset, ldc: width, m: length, n: headSize, k: length, split: false)
             }
         }
     }

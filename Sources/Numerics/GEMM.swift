@@ -22,21 +22,61 @@ public enum GEMM {
 
     /// C = alpha · op(A) · op(B) + beta · C, with op(A) of shape (m, k), op(B) of shape (k, n), C of shape (m, n).
     ///
-    /// - Complexity: 2·m·n·k floating-point operations, on OpenBLAS's threads.
+    /// A large product is split into column (or row) blocks of C, one per core, each a single-threaded
+    /// OpenBLAS call on Vivid's own workers. OpenBLAS's own threads spin (`sched_yield`) for up to 2^28 cycles
+    /// after every product, taking the cores from the kernels that run between products (in ir-CSN-152,
+    /// `sched_yield` was 9% of all cycles); its environment switch for that is read only at load.
+    ///
+    /// - Parameter split: false inside work that is already spread over the cores (attention's heads).
+    /// - Complexity: 2·m·n·k floating-point operations.
     public static func multiply(
         _ a: Operand, _ b: Operand, into c: UnsafeMutablePointer<Float>, ldc: Int,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, split: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
+        _ = openBLASSingleThreaded
+        let byColumns = n >= m
+        let extent = byColumns ? n : m
+        let parts = split && 2 * m * n * k >= minimumSplitFlops ? min(threads, extent / blockAlignment) : 1
+        guard parts > 1 else {
+            sgemm(a, b, into: c, ldc: ldc, m: m, n: n, k: k, alpha: alpha, beta: beta)
+            return
+        }
+        Parallel.forEachRange(count: parts, cost: 1 << 20) { range in
+            for part in range {
+                // Block edges on multiples of 16 columns or rows keep OpenBLAS's kernels on whole panels.
+                let start = extent * part / parts / blockAlignment * blockAlignment
+                let end = part == parts - 1 ? extent : extent * (part + 1) / parts / blockAlignment * blockAlignment
+                if byColumns {
+                    let columns = Operand(b.transposed ? b.base + start * b.leadingDimension : b.base + start,
+                                          leadingDimension: b.leadingDimension, transposed: b.transposed)
+                    sgemm(a, columns, into: c + start, ldc: ldc, m: m, n: end - start, k: k, alpha: alpha, beta: beta)
+                } else {
+                    let rows = Operand(a.transposed ? a.base + start : a.base + start * a.leadingDimension,
+                                       leadingDimension: a.leadingDimension, transposed: a.transposed)
+                    sgemm(rows, b, into: c + start * ldc, ldc: ldc, m: end - start, n: n, k: k, alpha: alpha, beta: beta)
+                }
+            }
+        }
+    }
+
+    /// Cores a product is split across: all of them unless `--threads` says fewer. Set once at start-up.
+    nonisolated(unsafe) public static var threads = Parallel.workers
+
+    /// Below this many operations a product runs on one core: splitting costs more than it saves.
+    static let minimumSplitFlops = 1 << 22
+    static let blockAlignment = 16
+
+    /// OpenBLAS's thread count, set to one before the first product (see `multiply`).
+    private static let openBLASSingleThreaded: Void = openblas_set_num_threads(1)
+
+    private static func sgemm(
+        _ a: Operand, _ b: Operand, into c: UnsafeMutablePointer<Float>, ldc: Int,
+        m: Int, n: Int, k: Int, alpha: Float, beta: Float
+    ) {
         cblas_sgemm(
             CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, b.transposed ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.leadingDimension), b.base, Int32(b.leadingDimension),
             beta, c, Int32(ldc))
-    }
-
-    /// OpenBLAS's thread count for every later product (process-wide).
-    public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(newValue)) }
     }
 }

@@ -18,6 +18,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "BLAS threads (default: one per core).") var threads: Int?
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Flag(help: "Also report the time spent in each kind of convolution (CNNs).") var profile = false
+    @Option(help: "Timed forward passes after one untimed warm-up; ms per view is their median (default: one cold pass).")
+    var runs: Int?
 
     func validate() throws {
         guard (model == nil) != (arch == nil) else { throw ValidationError("give exactly one of --model and --arch") }
@@ -26,6 +28,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown --arch \(arch); known: \(PublishedConfig.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard views >= 1 else { throw ValidationError("--views must be at least 1") }
+        if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
     }
 
     func run() throws {
@@ -41,20 +44,33 @@ struct BenchCommand: ParsableCommand {
         let count = views * 3 * frames * size * size
         let clips = Tensor(shape: [views, 3, frames, size, size], storage: (0..<count).map { _ in Float.random(in: -1...1, using: &random) })
 
+        // Small models vary from pass to pass (thread wake-ups, caches), so --runs reports the spread too.
+        if runs != nil { _ = try network.forward(clips) }
         if profile { LayerProfile.shared.enable() }
-        let start = ContinuousClock.now
-        _ = try network.forward(clips)
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        var passes: [Double] = []
+        for _ in 0..<(runs ?? 1) {
+            let start = ContinuousClock.now
+            _ = try network.forward(clips)
+            let elapsed = ContinuousClock.now - start
+            passes.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        passes.sort()
+        let seconds = passes[passes.count / 2]
         let result = BenchResult(
             arch: arch ?? network.config.name, views: views, msPerView: seconds * 1000 / Double(views),
             gflopPerView: network.flopsPerView / 1e9, gflops: network.flopsPerView * Double(views) / seconds / 1e9,
-            peakRSSMB: peakResidentMegabytes(), profileSeconds: profile ? LayerProfile.shared.totals : nil)
+            peakRSSMB: peakResidentMegabytes(),
+            profileSeconds: profile ? LayerProfile.shared.totals.mapValues { $0 / Double(passes.count) } : nil,
+            runs: runs.map { _ in passes.map { ($0 * 1000 / Double(views) * 100).rounded() / 100 } })
         if json {
             try CommandOutput.printJSON(result)
         } else {
             print(String(format: "%@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d BLAS threads)",
                          result.arch, views, result.msPerView, result.gflopPerView, result.gflops, result.peakRSSMB, GEMM.threads))
+            if let sorted = result.runs {
+                print(String(format: "  %d runs, ms per view: min %.1f, median %.1f, max %.1f",
+                             sorted.count, sorted.first!, result.msPerView, sorted.last!))
+            }
             for (kind, spent) in (result.profileSeconds ?? [:]).sorted(by: { $0.value > $1.value }) {
                 print(String(format: "  %@: %.0f ms (%.1f%%)", kind, spent * 1000, 100 * spent / seconds))
             }
@@ -69,11 +85,13 @@ struct BenchResult: Encodable {
     var gflopPerView: Double
     var gflops: Double
     var peakRSSMB: Double
-    /// Seconds by layer kind, with --profile.
+    /// Seconds by layer kind per pass, with --profile.
     var profileSeconds: [String: Double]?
+    /// With --runs: each timed pass's ms per view, fastest first.
+    var runs: [Double]?
 
     enum CodingKeys: String, CodingKey {
-        case arch, views, gflops
+        case arch, views, gflops, runs = "runs_ms_per_view"
         case msPerView = "ms_per_view", gflopPerView = "gflop_per_view", peakRSSMB = "peak_rss_mb", profileSeconds = "profile_s"
     }
 }
