@@ -4,7 +4,7 @@
 # pytorchvideo's own builders at the same sizes on the same machine and thread count in the same run.
 # Usage: Benchmarks/convnets.sh [PATH/TO/vivid]
 #   TORCH_PYTHON=/path/to/venv/bin/python  enables the PyTorch comparison (skipped when unset or missing)
-#   THREADS=N (default: all cores), RUNS=N PyTorch repetitions (default 2), ARCHS="csn-152 …" to choose
+#   THREADS=N (default: all cores), RUNS=N timed passes of each, after a warm-up, median reported (default 2), ARCHS="csn-152 …" to choose
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vivid=${1:-.build/release/vivid}
@@ -13,7 +13,7 @@ runs=${RUNS:-2}
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $threads threads"
 for arch in ${ARCHS:-csn-152 slowfast-r50 slowfast-16x8-r101}; do
-  echo "vivid $("$vivid" bench --arch "$arch" --random-weights --threads "$threads" --profile --json | tr -d '\n ')"
+  echo "vivid $("$vivid" bench --arch "$arch" --random-weights --threads "$threads" --runs "$runs" --profile --json | tr -d '\n ')"
   if [ -n "${TORCH_PYTHON:-}" ] && [ -x "$TORCH_PYTHON" ]; then
     echo "pytorch $("$TORCH_PYTHON" Benchmarks/torch_convnets.py "$arch" "$threads" "$runs" 2>/dev/null)"
   else

@@ -154,6 +154,10 @@ public final class VividService: Sendable {
             metrics.observe("vivid_forward_duration_seconds", seconds: Double(answer.timing.forward) / 1000)
             metrics.increment("vivid_video_seconds_total", by: answer.video.duration)
             var response = Response.json(answer)
+            // To the tenth of a millisecond (timing_ms is whole): what a client subtracts from its own wall
+            // time to see what serving adds (Benchmarks/server.py).
+            let queued = Self.seconds(now - ticket.submitted) * 1000, work = Self.seconds(ContinuousClock.now - now) * 1000
+            response.headers.append(("Server-Timing", String(format: "queue;dur=%.1f, classify;dur=%.1f", queued, work)))
             response.logFields = ["video_s": String(format: "%.2f", answer.video.duration), "decode_ms": "\(answer.timing.decode)",
                                   "forward_ms": "\(answer.timing.forward)", "model": model.name]
             return response

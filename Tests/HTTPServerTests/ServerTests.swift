@@ -27,7 +27,7 @@ struct RunningServer {
 
 @Suite("HTTP server on a loopback port")
 struct ServerTests {
-    @Test("Uploads as multipart, raw and chunked bodies are classified; /status and headers")
+    @Test("Uploads as multipart, raw and chunked bodies are classified; /status and headers, Server-Timing")
     func uploads() throws {
         let server = try RunningServer()
         let video = try Data(contentsOf: server.fixture.video)
@@ -37,6 +37,12 @@ struct ServerTests {
         #expect(reply.headers["content-type"] == "application/json" && reply.headers["x-request-id"] == reply.json["request_id"] as? String)
         #expect((reply.json["video"] as? [String: Any])?["codec"] as? String == "h264")
         #expect(((reply.json["aggregate"] as? [String: Any])?["action"] as? [Any])?.count == 2)
+        // Server-Timing: the queue wait and the classification, in ms to a tenth, within the answer's total.
+        let timing = reply.headers["server-timing"] ?? ""
+        let durations = timing.split(separator: ",").compactMap { $0.split(separator: "=").last.flatMap { Double($0) } }
+        let total = ((reply.json["timing_ms"] as? [String: Any])?["total"] as? Int).map(Double.init) ?? 0
+        #expect(timing.hasPrefix("queue;dur=") && timing.contains(", classify;dur=") && durations.count == 2, "\(timing)")
+        #expect(durations.count == 2 && durations[1] > 0 && durations[0] + durations[1] <= total + 1, "\(timing), total \(total)")
 
         reply = try server.client.send("POST", "/classify?per_view=false", headers: [("Content-Type", "video/mp4")], body: video)
         #expect(reply.status == 200 && reply.json["views"] == nil, "\(reply.text)")
