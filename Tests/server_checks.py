@@ -144,10 +144,31 @@ def check_drain(vivid, model, video):
         server.stop()
 
 
+def check_log(vivid, model, video):
+    """One log line per request, written once the answer is sent: id, route, status, timings, video seconds."""
+    server = Server(vivid, model)
+    try:
+        status, headers, _ = server.classify(video)
+        assert status == 200, status
+        request_id = {k.lower(): v for k, v in headers.items()}["x-request-id"]
+        deadline = time.time() + 5
+        while time.time() < deadline and not any(f"request_id={request_id}" in line for line in server.log):
+            time.sleep(0.05)
+        lines = [line for line in server.log if f"request_id={request_id}" in line]
+        assert len(lines) == 1, f"{len(lines)} log lines for {request_id}: {server.log[-5:]}"
+        fields = dict(re.findall(r"(\w+)=(\S+)", lines[0]))
+        for key in ("method", "path", "status", "ms", "video_s", "decode_ms", "forward_ms", "upload_bytes"):
+            assert key in fields, f"{key} missing from {lines[0]}"
+        assert fields["status"] == "200" and fields["path"] == "/classify" and float(fields["video_s"]) > 0, lines[0]
+        return f"one line: {lines[0].split(' request_id')[0].split('vivid: ')[-1]} …"
+    finally:
+        server.stop()
+
+
 def main():
     vivid, model, video = sys.argv[1:4]
     failed = 0
-    for name, check in (("load", check_load), ("drain", check_drain)):
+    for name, check in (("log", check_log), ("load", check_load), ("drain", check_drain)):
         try:
             print(f"ok   server {name}: {check(vivid, model, video)}")
         except Exception as error:  # noqa: BLE001

@@ -74,7 +74,9 @@ public final class HTTPTransport: @unchecked Sendable {
         var route: Route?
         var receiver: UploadReceiver?
         var folder: URL?
-        var answered = false
+        /// The answer queued, kept for the log line written once it has been sent.
+        var response: Response?
+        var answered: Bool { response != nil }
         /// An error found mid-body, answered once the body ends; meanwhile the body is read and dropped.
         var refusal: APIError?
         var discarded = 0
@@ -166,8 +168,8 @@ public final class HTTPTransport: @unchecked Sendable {
     }
 
     private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
-        exchange.answered = true
-        service.record(exchange.head, response: response, received: exchange.received, uploadBytes: exchange.receiver?.received ?? 0)
+        exchange.response = response
+        service.count(exchange.head, response: response, received: exchange.received, uploadBytes: exchange.receiver?.received ?? 0)
         let reply = response.body.withUnsafeBytes { body in
             MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
         }
@@ -178,8 +180,12 @@ public final class HTTPTransport: @unchecked Sendable {
         return MHD_queue_response(connection, UInt32(response.status), reply)
     }
 
-    /// libmicrohttpd is done with the request (answered, or the client left): its files go.
+    /// libmicrohttpd is done with the request (answered, or the client left): its log line is written and
+    /// its files go.
     fileprivate func finish(_ exchange: Exchange) {
+        if let response = exchange.response {
+            service.log(exchange.head, response: response, received: exchange.received, uploadBytes: exchange.receiver?.received ?? 0)
+        }
         exchange.receiver = nil
         if let folder = exchange.folder { service.uploads.remove(folder) }
         service.requestEnded()
