@@ -97,9 +97,10 @@ struct ConvolutionTests {
         #expect(maxAbsoluteDifference(output, expected) < 1e-3)
     }
 
-    @Test("Depthwise convolution (CSN's conv_b), unit and spatio-temporal stride, widths through every vector path",
+    @Test("Depthwise convolution (CSN's conv_b): strides 1, 2 and 3, widths through every vector path",
           arguments: [Window3D(kernel: [3, 3, 3], padding: [1, 1, 1]), Window3D(kernel: [3, 3, 3], stride: [2, 2, 2], padding: [1, 1, 1]),
-                      Window3D(kernel: [3, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1]), Window3D(kernel: [1, 1, 5], padding: [0, 0, 2])])
+                      Window3D(kernel: [3, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1]), Window3D(kernel: [1, 1, 5], padding: [0, 0, 2]),
+                      Window3D(kernel: [1, 3, 3], stride: [1, 3, 3], padding: [0, 1, 1])])
     func depthwise(window: Window3D) {
         var random = SeededRandom(seed: 5)
         // Width 7: no full vector block; 19: sixteen plus an overlapping tail; 27: sixteen, eight and a tail.
