@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "A published configuration to time instead of a folder.") var arch: String?
     @Flag(help: "Use random weights (required with --arch; no weight file is read).") var randomWeights = false
     @Option(help: "Views in one forward pass.") var views = 1
-    @Option(help: "BLAS threads (default: one per core).") var threads: Int?
+    @Option(help: "Cores each matrix product is split across (default: all).") var threads: Int?
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Flag(help: "Also report the time spent in each kind of convolution (CNNs).") var profile = false
     @Option(help: "Timed forward passes after one untimed warm-up; ms per view is their median (default: one cold pass).")
@@ -65,7 +65,7 @@ struct BenchCommand: ParsableCommand {
         if json {
             try CommandOutput.printJSON(result)
         } else {
-            print(String(format: "%@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d BLAS threads)",
+            print(String(format: "%@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d threads)",
                          result.arch, views, result.msPerView, result.gflopPerView, result.gflops, result.peakRSSMB, GEMM.threads))
             if let sorted = result.runs {
                 print(String(format: "  %d runs, ms per view: min %.1f, median %.1f, max %.1f",
