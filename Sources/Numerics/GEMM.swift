@@ -25,7 +25,8 @@ public enum GEMM {
     /// A large product is split into column (or row) blocks of C, one per core, each a single-threaded
     /// OpenBLAS call on Vivid's own workers. OpenBLAS's own threads spin (`sched_yield`) for up to 2^28 cycles
     /// after every product, taking the cores from the kernels that run between products (in ir-CSN-152,
-    /// `sched_yield` was 9% of all cycles); its environment switch for that is read only at load.
+    /// `sched_yield` was 9% of all cycles); `OPENBLAS_THREAD_TIMEOUT`, which shortens that, is read only when
+    /// the library loads, before Vivid could set it.
     ///
     /// - Parameter split: false inside work that is already spread over the cores (attention's heads).
     /// - Complexity: 2·m·n·k floating-point operations.
