@@ -160,7 +160,7 @@ check "convert.py refuses a checkpoint that would run code" converter_refuses_co
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of at least 6 of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 50%, noun >= 70%) on 48 fresh renders" demo_fresh_renders_recognised
-check "server: load against a small queue, and draining on SIGTERM" server_load_and_drain
+check "server: one log line per request, load against a small queue, and draining on SIGTERM" server_load_and_drain
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
