@@ -45,6 +45,7 @@ def main():
         with open(video, "rb") as handle:
             body = handle.read()
         server.request("POST", "/classify", body, {"Content-Type": "video/mp4"})  # warm-up
+        paired, blocks = [], []  # (added ms, classification ms) per fresh-connection upload; (offline, served) per block
 
         def offline_ms():
             def wall(count):
@@ -74,7 +75,6 @@ def main():
                 paired.append((wall - classify, classify))
             return (time.perf_counter() - began) * 1000 / runs
 
-        paired, blocks = [], []
         for _ in range(block_count):
             offline = offline_ms()
             blocks.append((offline, served_ms()))

@@ -27,7 +27,6 @@ public enum DepthwiseConvolution3D {
         let plane = outFrames * outHeight * outWidth
         let row = Row(window: window, outputs: outWidth)
         let rowCount = frames * height
-        // Temporal and vertical padding need no zeros: rows outside the input are skipped.
         let paddedWidth = row.paddedWidth
 
         Parallel.forEachRange(count: channels, cost: plane * window.volume) { range in
@@ -45,6 +44,7 @@ public enum DepthwiseConvolution3D {
                     let shift = bias?[c] ?? 0
                     for tOut in 0..<outFrames {
                         for yOut in 0..<outHeight {
+                            // Temporal and vertical padding need no zeros: rows outside the input are skipped.
                             var count = 0
                             for dt in 0..<kt {
                                 let t = tOut * st + dt - pt
