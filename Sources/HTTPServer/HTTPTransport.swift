@@ -73,7 +73,6 @@ public final class HTTPTransport: @unchecked Sendable {
         let socket: Int32
         var route: Route?
         var receiver: UploadReceiver?
-        var folder: URL?
         /// The answer queued, kept for the log line written once it has been sent.
         var response: Response?
         var answered: Bool { response != nil }
@@ -131,9 +130,8 @@ public final class HTTPTransport: @unchecked Sendable {
             guard route.takesUpload else {
                 return answer(exchange, connection, route.handle(Request(head: head, received: exchange.received)))
             }
-            let folder = try service.uploads.folder(for: head.id)
-            exchange.folder = folder
-            exchange.receiver = try UploadReceiver(folder: folder, limit: service.settings.maxUploadBytes, contentType: head.header("content-type"))
+            exchange.receiver = try UploadReceiver(store: service.uploads, requestID: head.id, limit: service.settings.maxUploadBytes,
+                                                   contentType: head.header("content-type"))
             return .YES
         } catch {
             return answer(exchange, connection, .error(error, requestID: exchange.head.id))
@@ -163,13 +161,13 @@ public final class HTTPTransport: @unchecked Sendable {
     private func refuseDuringUpload(_ exchange: Exchange, _ error: APIError) {
         exchange.refusal = error
         exchange.discarded = 0
-        if let folder = exchange.folder { service.uploads.remove(folder) }
-        exchange.folder = nil
+        exchange.receiver?.removeFiles()
     }
 
     private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
         exchange.response = response
-        service.count(exchange.head, response: response, received: exchange.received, uploadBytes: exchange.receiver?.received ?? 0)
+        service.count(route: router.label(for: exchange.head), response: response, received: exchange.received,
+                      uploadBytes: exchange.receiver?.received ?? 0)
         let reply = response.body.withUnsafeBytes { body in
             MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
         }
@@ -186,8 +184,8 @@ public final class HTTPTransport: @unchecked Sendable {
         if let response = exchange.response {
             service.log(exchange.head, response: response, received: exchange.received, uploadBytes: exchange.receiver?.received ?? 0)
         }
+        exchange.receiver?.removeFiles()
         exchange.receiver = nil
-        if let folder = exchange.folder { service.uploads.remove(folder) }
         service.requestEnded()
     }
 

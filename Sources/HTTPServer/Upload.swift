@@ -15,9 +15,12 @@ public struct Upload: Sendable {
     }
 }
 
-/// The server's private folder of uploads: one subfolder per request, removed when the request ends.
+/// The server's private folder of uploads: each received part is one file named by its request, removed when
+/// the request ends. Files sit directly in the folder (no folder per request): a `mkdir` and a recursive
+/// removal cost about 0.1 ms of every request on an ext4 disk.
 public final class UploadStore: Sendable {
     public let root: URL
+    private let rootPath: String
 
     /// Creates a new folder, readable by this user only, under `parent` (default: the system's temp folder).
     public init(parent: URL = FileManager.default.temporaryDirectory) throws {
@@ -25,25 +28,18 @@ public final class UploadStore: Sendable {
         guard let made = mkdtemp(&template) else {
             throw APIError.internal("cannot create an upload folder under \(parent.path): \(String(cString: strerror(errno)))")
         }
-        root = URL(fileURLWithPath: String(cString: made), isDirectory: true)
+        rootPath = String(cString: made)
+        root = URL(fileURLWithPath: rootPath, isDirectory: true)
     }
 
-    /// A new empty folder for one request.
-    func folder(for requestID: String) throws(APIError) -> URL {
-        let folder = root.appendingPathComponent(requestID, isDirectory: true)
-        guard mkdir(folder.path, 0o700) == 0 else {
-            throw .internal("cannot create \(folder.path): \(String(cString: strerror(errno)))")
-        }
-        return folder
+    /// The path of part `part` of request `requestID`'s body (request ids are hexadecimal, so never a path).
+    func path(requestID: String, part: Int) -> String {
+        "\(rootPath)/\(requestID)-\(part)"
     }
 
-    func remove(_ folder: URL) {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    /// Files and folders left under the store: zero whenever no request is in flight.
+    /// Files left in the store: zero whenever no request is in flight.
     public var entryCount: Int {
-        (try? FileManager.default.subpathsOfDirectory(atPath: root.path).count) ?? 0
+        (try? FileManager.default.contentsOfDirectory(atPath: rootPath).count) ?? 0
     }
 
     /// Removes the whole store (at shutdown).
@@ -52,8 +48,9 @@ public final class UploadStore: Sendable {
     }
 }
 
-/// Receives one request body as it arrives, raw or `multipart/form-data`, into files of the request's
-/// folder, counting bytes against the upload limit. Not thread-safe: one connection feeds it.
+/// Receives one request body as it arrives, raw or `multipart/form-data`, into the request's files in the
+/// upload store, counting bytes against the upload limit, and removes them. Not thread-safe: one connection
+/// feeds it.
 final class UploadReceiver {
     private enum Format {
         case raw
@@ -67,7 +64,8 @@ final class UploadReceiver {
         var size = 0
     }
 
-    let folder: URL
+    let store: UploadStore
+    let requestID: String
     let limit: Int
     private let contentType: String?
     private var format: Format
@@ -76,8 +74,9 @@ final class UploadReceiver {
     private(set) var received = 0
 
     /// Accepts the declared content type or refuses it before any byte is read.
-    init(folder: URL, limit: Int, contentType: String?) throws(APIError) {
-        self.folder = folder
+    init(store: UploadStore, requestID: String, limit: Int, contentType: String?) throws(APIError) {
+        self.store = store
+        self.requestID = requestID
         self.limit = limit
         self.contentType = contentType
         let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
@@ -96,6 +95,13 @@ final class UploadReceiver {
     }
 
     deinit { closeFile() }
+
+    /// Deletes every file received so far (once the request has ended, or its body was refused).
+    func removeFiles() {
+        closeFile()
+        for part in parts { unlink(part.path) }
+        parts.removeAll()
+    }
 
     /// Stores `bytes`; throws `uploadTooLarge` as soon as the limit is passed.
     func receive(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
@@ -135,7 +141,7 @@ final class UploadReceiver {
 
     private func openPart(_ headers: MultipartPartHeaders) throws(APIError) {
         closeFile()
-        let path = folder.appendingPathComponent("part-\(parts.count)").path
+        let path = store.path(requestID: requestID, part: parts.count)
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .internal("cannot create \(path): \(String(cString: strerror(errno)))") }
         parts.append(Part(headers: headers, path: path))

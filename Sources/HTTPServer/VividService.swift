@@ -76,6 +76,7 @@ public final class VividService: Sendable {
 
     // MARK: Routes
 
+    /// The API's routes, built anew on each call: whoever serves them keeps one.
     public var router: Router {
         Router([
             Route("POST", "/classify", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
@@ -204,10 +205,9 @@ public final class VividService: Sendable {
         return .json(body, status: draining ? 503 : 200)
     }
 
-    /// Counts an answer as it is queued: the request counter and duration by route, the failure reason, the
-    /// upload size (so that `/metrics` read just after an answer includes it).
-    func count(_ head: RequestHead, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
-        let route = router.label(for: head)
+    /// Counts an answer as it is queued: the request counter and duration by route (a `Router.label`), the
+    /// failure reason, the upload size (so that `/metrics` read just after an answer includes it).
+    func count(route: String, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
         metrics.increment("vivid_requests_total", labels: [("route", route), ("status", String(response.status))])
         metrics.observe("vivid_request_duration_seconds", seconds: Self.seconds(ContinuousClock.now - received), labels: [("route", route)])
         if let code = response.errorCode { metrics.increment("vivid_failures_total", labels: [("reason", code.lowercased())]) }
