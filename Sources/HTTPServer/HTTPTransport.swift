@@ -127,9 +127,9 @@ public final class HTTPTransport: @unchecked Sendable {
             exchange.head = head
             exchange.route = route
             try route.admit(head)
-            guard route.takesUpload else {
-                return answer(exchange, connection, route.handle(Request(head: head, received: exchange.received)))
-            }
+            // Answered at the body's end, as for uploads: libmicrohttpd closes the connection after an answer
+            // queued with the headers, since the body might not have been read.
+            guard route.takesUpload else { return .YES }
             exchange.receiver = try UploadReceiver(store: service.uploads, requestID: head.id, limit: service.settings.maxUploadBytes,
                                                    contentType: head.header("content-type"))
             return .YES
@@ -140,7 +140,10 @@ public final class HTTPTransport: @unchecked Sendable {
 
     /// The body is in: hand the request to its route.
     private func complete(_ exchange: Exchange, _ connection: OpaquePointer) -> MHD_Result {
-        guard let route = exchange.route, let receiver = exchange.receiver else { return .YES }
+        guard let route = exchange.route else { return .YES }
+        guard let receiver = exchange.receiver else {
+            return answer(exchange, connection, route.handle(Request(head: exchange.head, received: exchange.received)))
+        }
         do throws(APIError) {
             let upload = try receiver.finish()
             let socket = exchange.socket

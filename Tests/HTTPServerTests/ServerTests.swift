@@ -63,6 +63,18 @@ struct ServerTests {
         server.expectNoUploadsLeft()
     }
 
+    @Test("A connection stays open across answers: GETs and uploads on one connection")
+    func keepAlive() throws {
+        let server = try RunningServer()
+        let video = try Data(contentsOf: server.fixture.video)
+        let replies = try server.client.sendOnOneConnection([("GET", "/status", nil), ("POST", "/classify?top_k=1", video),
+                                                             ("GET", "/v2/health/live", nil), ("POST", "/classify", video)])
+        #expect(replies.map(\.status) == [200, 200, 200, 200], "\(replies.map(\.text))")
+        #expect(replies.last?.headers["connection"]?.lowercased() == "close")
+        #expect(replies.dropLast().allSatisfy { $0.headers["connection"]?.lowercased() != "close" }, "\(replies.map(\.headers))")
+        server.expectNoUploadsLeft()
+    }
+
     @Test("Bad inputs get their codes and leave the server healthy")
     func badInputs() throws {
         let server = try RunningServer(maxUploadBytes: 2 << 20)

@@ -59,6 +59,39 @@ struct TestClient {
 
     func get(_ target: String) throws -> Reply { try send("GET", target) }
 
+    /// Sends requests one after another on one connection, the last with `Connection: close`, reading each
+    /// answer by its Content-Length before sending the next. Bodies go raw, as `video/mp4`.
+    func sendOnOneConnection(_ requests: [(method: String, target: String, body: Data?)]) throws -> [Reply] {
+        let socket = try connect()
+        defer { close(socket) }
+        var replies: [Reply] = []
+        var pending = Data()
+        for (index, request) in requests.enumerated() {
+            var head = "\(request.method) \(request.target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+            if index == requests.count - 1 { head += "Connection: close\r\n" }
+            if let body = request.body { head += "Content-Type: video/mp4\r\nContent-Length: \(body.count)\r\n" }
+            guard write(socket, Data((head + "\r\n").utf8) + (request.body ?? Data())) else {
+                throw Failure(description: "the server closed the connection before request \(index + 1)")
+            }
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                if let end = pending.range(of: Data("\r\n\r\n".utf8)) {
+                    let reply = try parse(pending[pending.startIndex..<end.upperBound])
+                    let length = Int(reply.headers["content-length"] ?? "") ?? 0
+                    if pending.count - (end.upperBound - pending.startIndex) >= length {
+                        replies.append(Reply(status: reply.status, headers: reply.headers, body: Data(pending[end.upperBound..<(end.upperBound + length)])))
+                        pending = Data(pending[(end.upperBound + length)...])
+                        break
+                    }
+                }
+                let count = recv(socket, &buffer, buffer.count, 0)
+                guard count > 0 else { throw Failure(description: "the connection ended before answer \(index + 1)") }
+                pending.append(contentsOf: buffer[0..<count])
+            }
+        }
+        return replies
+    }
+
     /// A multipart/form-data body with one file part.
     static func form(field: String = "video", filename: String = "clip.mp4", contents: Data) -> (contentType: String, body: Data) {
         let boundary = "vivid-test-\(UInt32.random(in: 0...UInt32.max))"
