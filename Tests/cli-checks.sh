@@ -145,7 +145,8 @@ demo_fresh_renders_recognised() {
   "$python" Tools/evaluate_demo.py --vivid "$vivid" --model Models/demo --render 48 --seed 3001 \
     --min-verb 0.5 --min-noun 0.7
 }
-# The real `vivid serve` process: 32 concurrent uploads against a queue of 4, then SIGTERM while a request runs.
+# The real `vivid serve` process: 32 concurrent uploads against a queue of 4, then SIGTERM while a request runs
+# (finishing within the exit timeout, and past it).
 server_load_and_drain() {
   "$python" Tests/server_checks.py "$vivid" Models/demo Models/demo/examples/00000_take_cup.mp4
 }
@@ -160,7 +161,7 @@ check "convert.py refuses a checkpoint that would run code" converter_refuses_co
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of at least 6 of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 50%, noun >= 70%) on 48 fresh renders" demo_fresh_renders_recognised
-check "server: one log line per request, load against a small queue, and draining on SIGTERM" server_load_and_drain
+check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

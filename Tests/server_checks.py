@@ -144,6 +144,29 @@ def check_drain(vivid, model, video):
         server.stop()
 
 
+def check_exit_timeout(vivid, model, video):
+    """Work still running when the exit timeout passes: its client is answered DRAINING, the process exits 0."""
+    server = Server(vivid, model, "--exit-timeout", "0.1")
+    try:
+        result = {}
+        running = threading.Thread(target=lambda: result.setdefault("answer", server.classify(video, "?views=32x3&per_view=false")))
+        running.start()
+        deadline = time.time() + 30
+        while time.time() < deadline and json.loads(server.request("GET", "/status")[2])["queue"]["running"] != 1:
+            time.sleep(0.01)
+        signalled = time.time()
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(30)
+        running.join(30)
+        answer = result.get("answer")
+        assert code == 0, f"exit status {code}"
+        assert answer and answer[0] == 503 and json.loads(answer[2])["code"] == "DRAINING", f"the running request got {answer}"
+        assert server.uploads_left() <= 0, "uploads left after exit"
+        return f"running request answered 503 DRAINING, exit 0 {time.time() - signalled:.1f} s after the signal"
+    finally:
+        server.stop()
+
+
 def check_log(vivid, model, video):
     """One log line per request, written once the answer is sent: id, route, status, timings, video seconds."""
     server = Server(vivid, model)
@@ -168,7 +191,7 @@ def check_log(vivid, model, video):
 def main():
     vivid, model, video = sys.argv[1:4]
     failed = 0
-    for name, check in (("log", check_log), ("load", check_load), ("drain", check_drain)):
+    for name, check in (("log", check_log), ("load", check_load), ("drain", check_drain), ("exit timeout", check_exit_timeout)):
         try:
             print(f"ok   server {name}: {check(vivid, model, video)}")
         except Exception as error:  # noqa: BLE001

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// One route: a method and a path pattern, whether it reads an uploaded video, and its handler.
 public struct Route: Sendable {
     public var method: String
@@ -7,16 +9,25 @@ public struct Route: Sendable {
     /// Runs on the headers alone, before any body byte is read, so that a request bound to fail
     /// (bad parameters, unknown model, full queue, oversize body) is refused without its upload.
     public var admit: @Sendable (RequestHead) throws(APIError) -> Void
-    public var handle: @Sendable (Request) -> Response
+    /// Answers by calling its second argument once: before returning, or later from another thread (a
+    /// classification answers from its worker).
+    public var respond: @Sendable (Request, @escaping @Sendable (Response) -> Void) -> Void
 
     public init(_ method: String, _ pattern: String, takesUpload: Bool = false,
                 admit: @escaping @Sendable (RequestHead) throws(APIError) -> Void = { _ throws(APIError) in },
-                handle: @escaping @Sendable (Request) -> Response) {
+                respond: @escaping @Sendable (Request, @escaping @Sendable (Response) -> Void) -> Void) {
         self.method = method
         self.pattern = pattern
         self.takesUpload = takesUpload
         self.admit = admit
-        self.handle = handle
+        self.respond = respond
+    }
+
+    /// A route that answers at once.
+    public init(_ method: String, _ pattern: String, takesUpload: Bool = false,
+                admit: @escaping @Sendable (RequestHead) throws(APIError) -> Void = { _ throws(APIError) in },
+                handle: @escaping @Sendable (Request) -> Response) {
+        self.init(method, pattern, takesUpload: takesUpload, admit: admit) { request, reply in reply(handle(request)) }
     }
 
     /// The pattern's parameters bound from `path`, or nil when the path does not match.
@@ -59,14 +70,17 @@ public struct Router: Sendable {
         throw .methodNotAllowed(allowed: allowed)
     }
 
-    /// Matches, admits and handles a complete request: what the server does, without the transport.
+    /// Matches, admits and handles a complete request, waiting for its answer: what the server does, without
+    /// the transport.
     public func respond(to request: Request) -> Response {
         do throws(APIError) {
             let (route, head) = try match(request.head)
             try route.admit(head)
             var bound = request
             bound.head = head
-            return route.handle(bound)
+            let answer = AnswerBox()
+            route.respond(bound) { answer.put($0) }
+            return answer.take()
         } catch {
             return .error(error, requestID: request.head.id)
         }
@@ -76,5 +90,21 @@ public struct Router: Sendable {
     /// "unmatched".
     public func label(for head: RequestHead) -> String {
         routes.first { $0.bind(head.path) != nil }?.pattern ?? "unmatched"
+    }
+}
+
+/// Hands one answer from whichever thread gives it to the thread waiting for it.
+private final class AnswerBox: @unchecked Sendable {
+    private let given = DispatchSemaphore(value: 0)
+    private var answer: Response?
+
+    func put(_ response: Response) {
+        answer = response
+        given.signal()
+    }
+
+    func take() -> Response {
+        given.wait()
+        return answer!
     }
 }

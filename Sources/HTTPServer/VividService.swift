@@ -30,6 +30,7 @@ public final class VividService: Sendable {
     public let uploads: UploadStore
     public let logger: Logger
     let started = ContinuousClock.now
+    private let watch: ClassificationWatch
     private let state = Mutex(State())
 
     private struct State {
@@ -51,7 +52,10 @@ public final class VividService: Sendable {
         self.queue = queue
         self.uploads = try uploads ?? UploadStore()
         self.logger = logger
+        watch = ClassificationWatch(queue: queue)
     }
+
+    deinit { watch.stop() }
 
     public func model(named name: String?) throws(APIError) -> ServedModel {
         let wanted = name ?? defaultModel
@@ -80,7 +84,7 @@ public final class VividService: Sendable {
     public var router: Router {
         Router([
             Route("POST", "/classify", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
-                  handle: { self.classify($0) }),
+                  respond: { self.classify($0, reply: $1) }),
             Route("GET", "/status") { _ in self.status() },
             Route("GET", "/v2/health/live") { _ in .json(["live": true]) },
             Route("GET", "/v2/health/ready") { request in
@@ -112,31 +116,23 @@ public final class VividService: Sendable {
         if queue.isFull { throw .busy(retryAfter: queue.retryAfter) }
     }
 
-    /// Queues the classification and waits for it, its deadline or the client's departure.
-    func classify(_ request: Request) -> Response {
+    /// Queues the classification; `reply` gets its answer from the worker, or `TIMEOUT` at its deadline, or
+    /// (unheard) the cancellation when the client hangs up first.
+    func classify(_ request: Request, reply: @escaping @Sendable (Response) -> Void) {
         let id = request.head.id
         do throws(APIError) {
             let parameters = try ClassifyParameters(query: request.head.query)
             let model = try model(named: parameters.model)
             guard let upload = request.upload else { throw .missingVideo("the request has no video") }
             let timeout = parameters.timeoutMilliseconds.map { Duration.milliseconds($0) } ?? settings.requestTimeout
-            let deadline = request.received + timeout
-            let ticket = try queue.submit { ticket in
+            let once = ClassificationWatch.Reply(reply)
+            let ticket = try queue.submit({ ticket in
                 self.run(model, upload: upload, parameters: parameters, request: request, ticket: ticket)
-            }
-            while true {
-                if let response = ticket.wait(timeout: .milliseconds(20)) { return response }
-                if request.isClientGone() {
-                    queue.cancel(ticket)
-                    throw .badRequest("the client closed the connection")
-                }
-                if ContinuousClock.now >= deadline {
-                    queue.cancel(ticket)
-                    throw .timeout(milliseconds: Self.milliseconds(timeout))
-                }
-            }
+            }, whenDone: { once($0) })
+            watch.watch(ticket, deadline: request.received + timeout, timeout: timeout, requestID: id,
+                        isClientGone: request.isClientGone, reply: once)
         } catch {
-            return .error(error, requestID: id)
+            reply(.error(error, requestID: id))
         }
     }
 

@@ -16,13 +16,17 @@ public final class WorkQueue: @unchecked Sendable {
     /// One submitted job: its answer once done, and its cancellation flag.
     public final class Ticket: @unchecked Sendable {
         fileprivate let work: @Sendable (Ticket) -> Response
+        private let whenDone: (@Sendable (Response) -> Void)?
         fileprivate let finished = DispatchSemaphore(value: 0)
         private let lock = NSLock()
         private var answer: Response?
         private var cancelled = false
         let submitted = ContinuousClock.now
 
-        fileprivate init(work: @escaping @Sendable (Ticket) -> Response) { self.work = work }
+        fileprivate init(work: @escaping @Sendable (Ticket) -> Response, whenDone: (@Sendable (Response) -> Void)?) {
+            self.work = work
+            self.whenDone = whenDone
+        }
 
         /// Checked by the job between steps: the client left or the deadline passed.
         public var isCancelled: Bool { lock.withLock { cancelled } }
@@ -38,6 +42,7 @@ public final class WorkQueue: @unchecked Sendable {
         fileprivate func finish(_ response: Response) {
             lock.withLock { answer = response }
             finished.signal()
+            whenDone?(response)
         }
 
         fileprivate func markCancelled() { lock.withLock { cancelled = true } }
@@ -66,9 +71,11 @@ public final class WorkQueue: @unchecked Sendable {
         }
     }
 
-    /// Queues `work`, or throws `busy` when every worker is taken and the queue is full.
-    public func submit(_ work: @escaping @Sendable (Ticket) -> Response) throws(APIError) -> Ticket {
-        let ticket = Ticket(work: work)
+    /// Queues `work`, or throws `busy` when every worker is taken and the queue is full. `whenDone` gets the
+    /// answer on the worker's thread once the job has run (a job cancelled while waiting never runs).
+    public func submit(_ work: @escaping @Sendable (Ticket) -> Response,
+                       whenDone: (@Sendable (Response) -> Void)? = nil) throws(APIError) -> Ticket {
+        let ticket = Ticket(work: work, whenDone: whenDone)
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { throw .draining }

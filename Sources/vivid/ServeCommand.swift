@@ -97,6 +97,12 @@ struct ServeCommand: ParsableCommand {
         transport.stop()
         service.uploads.removeAll()
         logger.info("stopped")
+        if service.queue.depth.running > 0 {
+            // A job outlived the exit timeout: leave without the C libraries' exit handlers, which would free
+            // OpenBLAS's buffers under it (a crash instead of exit status 0).
+            fflush(nil)
+            _exit(0)
+        }
     }
 }
 
@@ -150,7 +156,8 @@ final class ShutdownOnSignal: @unchecked Sendable {
         guard first else {
             service.logger.warning("second signal: exiting without waiting")
             service.uploads.removeAll()
-            exit(1)
+            fflush(nil)
+            _exit(1)  // as after the exit timeout: no exit handlers under a running job
         }
         service.logger.info("draining", metadata: ["signal": "\(number)", "active_requests": "\(service.activeRequests)"])
         service.beginDraining()

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Watches the classifications in flight: at a deadline, or once the client has hung up, it cancels the job
+/// and answers in its place. No thread waits per request (the transport suspends the connection), so this
+/// one thread looks at them all, every 20 ms while there are any.
+final class ClassificationWatch: @unchecked Sendable {
+    /// A classification's one answer: the job's or the watch's, whichever comes first; later ones are dropped.
+    final class Reply: @unchecked Sendable {
+        private let lock = NSLock()
+        private var deliver: (@Sendable (Response) -> Void)?
+
+        init(_ deliver: @escaping @Sendable (Response) -> Void) { self.deliver = deliver }
+
+        func callAsFunction(_ response: Response) {
+            let deliver = lock.withLock {
+                defer { self.deliver = nil }
+                return self.deliver
+            }
+            deliver?(response)
+        }
+
+        var isSent: Bool { lock.withLock { deliver == nil } }
+    }
+
+    private struct Entry {
+        var ticket: WorkQueue.Ticket
+        var deadline: ContinuousClock.Instant
+        var timeout: Duration
+        var isClientGone: @Sendable () -> Bool
+        var requestID: String
+        var reply: Reply
+    }
+
+    static let interval: TimeInterval = 0.02
+    private let queue: WorkQueue
+    private let condition = NSCondition()
+    private var entries: [Entry] = []
+    private var stopped = false
+
+    init(queue: WorkQueue) {
+        self.queue = queue
+        let thread = Thread { [self] in run() }
+        thread.name = "vivid-watch"
+        thread.start()
+    }
+
+    /// Watches `ticket` until `reply` has been sent.
+    func watch(_ ticket: WorkQueue.Ticket, deadline: ContinuousClock.Instant, timeout: Duration, requestID: String,
+               isClientGone: @escaping @Sendable () -> Bool, reply: Reply) {
+        condition.withLock {
+            entries.append(Entry(ticket: ticket, deadline: deadline, timeout: timeout, isClientGone: isClientGone,
+                                 requestID: requestID, reply: reply))
+            condition.signal()
+        }
+    }
+
+    /// Ends the thread (the owner is going away).
+    func stop() {
+        condition.withLock {
+            stopped = true
+            condition.signal()
+        }
+    }
+
+    private func run() {
+        condition.lock()
+        while !stopped {
+            if entries.isEmpty {
+                condition.wait()
+                continue
+            }
+            condition.unlock()
+            Thread.sleep(forTimeInterval: Self.interval)
+            sweep()
+            condition.lock()
+        }
+        condition.unlock()
+    }
+
+    /// Answers the entries whose deadline has passed or whose client has gone, and forgets the answered ones.
+    private func sweep() {
+        let now = ContinuousClock.now
+        for entry in condition.withLock({ entries }) where !entry.reply.isSent {
+            if entry.isClientGone() {
+                queue.cancel(entry.ticket)
+                entry.reply(.error(.badRequest("the client closed the connection"), requestID: entry.requestID))
+            } else if now >= entry.deadline {
+                queue.cancel(entry.ticket)
+                entry.reply(.error(.timeout(milliseconds: VividService.milliseconds(entry.timeout)), requestID: entry.requestID))
+            }
+        }
+        condition.withLock { entries.removeAll { $0.reply.isSent } }
+    }
+}
