@@ -24,8 +24,8 @@ public struct TransportSettings: Sendable {
 
 /// libmicrohttpd carrying requests to a `VividService`: transport only. One thread polls every connection
 /// and runs the handlers; bodies stream into the upload store; a connection waiting for a classification is
-/// suspended and resumed by its answer. (A thread per connection cost about 0.5 ms of every request on a
-/// new connection: the thread's start and one more wake-up.)
+/// suspended and resumed by its answer, so that an idle or waiting connection holds no thread and a request
+/// still waiting at shutdown can be answered (`stop`).
 public final class HTTPTransport: @unchecked Sendable {
     public let service: VividService
     let router: Router
