@@ -112,21 +112,24 @@ def check_load(vivid, model, video):
         server.stop()
 
 
+def start_long_classification(server, video):
+    """Starts a 32×3-view classification on a thread (long enough to be running when a signal comes) and returns
+    once the server reports it running: (the thread, a dict that gets its "answer")."""
+    result = {}
+    running = threading.Thread(target=lambda: result.setdefault("answer", server.classify(video, "?views=32x3&per_view=false")))
+    running.start()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if json.loads(server.request("GET", "/status")[2])["queue"]["running"] == 1:
+            return running, result
+        time.sleep(0.01)
+    raise AssertionError("the request never started running")
+
+
 def check_drain(vivid, model, video):
     server = Server(vivid, model, "--exit-timeout", "60")
     try:
-        result = {}
-        # Many views make the request long enough to be running when the signal arrives.
-        running = threading.Thread(target=lambda: result.setdefault("answer", server.classify(video, "?views=32x3&per_view=false")))
-        running.start()
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            status, _, data = server.request("GET", "/status")
-            if json.loads(data)["queue"]["running"] == 1:
-                break
-            time.sleep(0.01)
-        else:
-            raise AssertionError("the request never started running")
+        running, result = start_long_classification(server, video)
         server.process.send_signal(signal.SIGTERM)
         time.sleep(0.2)
         ready, _, _ = server.request("GET", "/v2/health/ready")
@@ -148,12 +151,7 @@ def check_exit_timeout(vivid, model, video):
     """Work still running when the exit timeout passes: its client is answered DRAINING, the process exits 0."""
     server = Server(vivid, model, "--exit-timeout", "0.1")
     try:
-        result = {}
-        running = threading.Thread(target=lambda: result.setdefault("answer", server.classify(video, "?views=32x3&per_view=false")))
-        running.start()
-        deadline = time.time() + 30
-        while time.time() < deadline and json.loads(server.request("GET", "/status")[2])["queue"]["running"] != 1:
-            time.sleep(0.01)
+        running, result = start_long_classification(server, video)
         signalled = time.time()
         server.process.send_signal(signal.SIGTERM)
         code = server.process.wait(30)
