@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuilds Models/demo from nothing: renders the training and validation frames, trains the model, exports it
-# with its parity fixture, and renders the shipped example clips. Takes about 70 minutes on 2 cores.
+# with its parity fixture, and renders the shipped example clips. Takes about 65 minutes on 2 cores.
 #
 #   bash Tools/make_demo.sh TORCH_PYTHON [WORK_DIR]
 #
@@ -13,14 +13,14 @@ torch_python=${1:?usage: make_demo.sh TORCH_PYTHON [WORK_DIR]}
 work=${2:-/tmp/vivid-demo}
 cd "$(dirname "$0")/.."
 render="/usr/bin/python3 Tools/render_actions.py"
-frames="--size 72 --frames 16 --stride 8 --workers 2 --quiet"
+frames="--size 54 --frames 16 --stride 8 --workers 2 --quiet"
 
 [ -f "$work/train/frames.npy" ] || $render frames --count 16384 --seed 1000 --out "$work/train" $frames
 [ -f "$work/train2/frames.npy" ] || $render frames --count 16384 --seed 1000 --start 16384 --out "$work/train2" $frames
 [ -f "$work/val/frames.npy" ] || $render frames --count 1024 --seed 2000 --out "$work/val" $frames
 
 [ -f "$work/model/model.safetensors" ] || "$torch_python" Tools/train_demo.py \
-  --train "$work/train" --train "$work/train2" --val "$work/val" --stride 8 --minutes 55 --eval-every 500 \
+  --train "$work/train" --train "$work/train2" --val "$work/val" --stride 8 --crop 48 --minutes 55 --eval-every 500 \
   --out "$work/model" --fixture "$work/model/demo_io.safetensors" | tee "$work/train.log"
 
 mkdir -p Models/demo

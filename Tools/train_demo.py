@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -242,8 +243,18 @@ def main():
     warmup = 200
     print(f"training on {count} clips of {clip_frames} frames at {short_side}² (crop {args.crop}), "
           f"{sum(p.numel() for p in model.params)} parameters, {args.minutes} min", flush=True)
+    # The next batch is cut, cropped and normalised on a thread while this one trains (numpy and torch both
+    # release the GIL): 7% of a step at 48² on 2 cores.
+    loader = ThreadPoolExecutor(1)
+    augment_rng = np.random.default_rng(1)
+    load = lambda indices: (indices, batch_tensor(frames, indices, args.crop, augment_rng, True))  # noqa: E731
     while time.time() - began < budget:
-        for indices in np.array_split(rng.permutation(count), count // args.batch):
+        batches = np.array_split(rng.permutation(count), count // args.batch)
+        pending = loader.submit(load, batches[0])
+        for following in batches[1:] + [None]:
+            indices, clips = pending.result()
+            if following is not None:
+                pending = loader.submit(load, following)
             elapsed = time.time() - began
             if elapsed >= budget:
                 break
@@ -251,7 +262,7 @@ def main():
             lr = args.lr * min(1, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * progress))
             for group in optimiser.param_groups:
                 group["lr"] = lr
-            verb, noun = model(batch_tensor(frames, indices, args.crop, rng, True))
+            verb, noun = model(clips)
             # Verbs need the temporal encoder and learn later than nouns, so their loss counts more.
             loss = args.verb_weight * F.cross_entropy(verb, torch.from_numpy(verbs[indices]), label_smoothing=0.1) \
                 + F.cross_entropy(noun, torch.from_numpy(nouns[indices]), label_smoothing=0.1)
