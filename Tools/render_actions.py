@@ -86,8 +86,8 @@ SIZE_WEIGHTS = [3, 3, 2, 1, 1, 2, 1, 1, 1]
 FPS_CHOICES = [24, 25, 30]
 # The acting object's size (in units of the frame's short side) and how many distractor objects
 # (other nouns, smaller than the acting one) a clip holds: 0, 1 or 2. 0.7 rather than 0.5: objects held
-# near an egocentric camera are large, and at the demo model's 48-pixel crops a bottle's cap at 0.5 was two
-# pixels wide, too small to tell open from close.
+# near an egocentric camera are large, and at 0.5 a bottle's cap was two pixels wide in the first demo
+# model's 64² crops of a 72 short side, too small to tell open from close.
 OBJECT_SCALE = 0.7
 DISTRACTOR_COUNT_P = [0.5, 0.35, 0.15]
 CODECS = {"h264": (".mp4", 0.6), "vp9": (".webm", 0.2), "mpeg4": (".avi", 0.2)}
