@@ -34,7 +34,7 @@ from render_actions import NOUNS, VERBS  # noqa: E402
 # The demo model's sizes (config.json "model").
 WIDTH, HEADS, MLP = 128, 4, 256
 SPATIAL_LAYERS, TEMPORAL_LAYERS = 3, 2
-TUBELET = (2, 8, 8)
+PATCH = 8
 EPS = 1e-6
 
 
@@ -52,10 +52,10 @@ def block_shapes(prefix):
     return shapes
 
 
-def parameter_shapes(frames, size):
+def parameter_shapes(frames, size, tubelet):
     """Every tensor of the model by its Scenic name, with its Flax shape."""
-    steps, patches = frames // TUBELET[0], (size // TUBELET[1]) * (size // TUBELET[2])
-    shapes = {"embedding/kernel": (*TUBELET, 3, WIDTH), "embedding/bias": (WIDTH,),
+    steps, patches = frames // tubelet[0], (size // tubelet[1]) * (size // tubelet[2])
+    shapes = {"embedding/kernel": (*tubelet, 3, WIDTH), "embedding/bias": (WIDTH,),
               "cls_SpatialTransformer": (1, 1, WIDTH), "cls_TemporalTransformer": (1, 1, WIDTH),
               "SpatialTransformer/posembed_input/pos_embedding": (1, patches + 1, WIDTH),
               "TemporalTransformer/posembed_input/pos_embedding": (1, steps + 1, WIDTH),
@@ -72,13 +72,15 @@ def parameter_shapes(frames, size):
 class DemoViViT(torch.nn.Module):
     """The factorised encoder of MODELS.md §1.2 on Scenic-named parameters (tanh GELU, LN eps 1e-6)."""
 
-    def __init__(self, frames, size, position_scale=(0.02, 0.02)):
+    def __init__(self, frames, size, tubelet, position_scale=(0.02, 0.02)):
         super().__init__()
         generator = torch.Generator().manual_seed(0)
-        self.names = sorted(parameter_shapes(frames, size))
+        self.tubelet = tubelet
+        shapes = parameter_shapes(frames, size, tubelet)
+        self.names = sorted(shapes)
         self.params = torch.nn.ParameterList()
         for name in self.names:
-            shape = parameter_shapes(frames, size)[name]
+            shape = shapes[name]
             if name.endswith("scale"):
                 value = torch.ones(shape)
             elif name.endswith("bias"):
@@ -124,10 +126,9 @@ class DemoViViT(torch.nn.Module):
 
     def forward(self, clips):
         """clips (B, 3, T, H, W) → (verb logits, noun logits)."""
-        b, c, t, h, w = clips.shape
-        tt, th, tw = TUBELET
+        b = clips.shape[0]
         kernel = self.p("embedding/kernel").permute(4, 3, 0, 1, 2)               # (D, C, t, h, w)
-        tokens = F.conv3d(clips, kernel, self.p("embedding/bias"), stride=TUBELET)  # (B, D, nt, gh, gw)
+        tokens = F.conv3d(clips, kernel, self.p("embedding/bias"), stride=self.tubelet)  # (B, D, nt, gh, gw)
         nt = tokens.shape[2]
         frames = tokens.permute(0, 2, 3, 4, 1).reshape(b * nt, -1, WIDTH)
         cls = self.p("cls_SpatialTransformer").expand(b * nt, 1, WIDTH)
@@ -225,7 +226,8 @@ def main():
     parser.add_argument("--train", required=True, action="append", help="a folder of training clips; repeat for more")
     parser.add_argument("--val", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--crop", type=int, default=64)
+    parser.add_argument("--crop", type=int, default=40)
+    parser.add_argument("--tubelet-frames", type=int, default=2, help="frames per tubelet (its patch is 8×8)")
     parser.add_argument("--stride", type=int, required=True, help="the stride the training frames were sampled at")
     parser.add_argument("--minutes", type=float, default=50)
     parser.add_argument("--batch", type=int, default=32)
@@ -244,7 +246,8 @@ def main():
     frames, verbs, nouns = load_sets(args.train)
     val_frames, val_verbs, val_nouns = load_set(args.val)
     count, clip_frames, short_side = frames.shape[0], frames.shape[1], frames.shape[2]
-    model = DemoViViT(clip_frames, args.crop, (args.spatial_position_init, args.temporal_position_init))
+    tubelet = (args.tubelet_frames, PATCH, PATCH)
+    model = DemoViViT(clip_frames, args.crop, tubelet, (args.spatial_position_init, args.temporal_position_init))
     decay = [p for n, p in zip(model.names, model.params) if n.endswith("kernel")]
     rest = [p for n, p in zip(model.names, model.params) if not n.endswith("kernel")]
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": rest, "weight_decay": 0}], lr=args.lr)
@@ -297,7 +300,7 @@ def export(model, args, frames, short_side, curve, accuracy, steps, seconds, cou
         "architecture": "vivit_factorised_encoder",
         "model": {"hidden_size": WIDTH, "spatial": {"num_layers": SPATIAL_LAYERS, "num_heads": HEADS, "mlp_dim": MLP},
                   "temporal": {"num_layers": TEMPORAL_LAYERS, "num_heads": HEADS, "mlp_dim": MLP},
-                  "tubelet_size": list(TUBELET), "num_frames": frames, "image_size": args.crop,
+                  "tubelet_size": list(model.tubelet), "num_frames": frames, "image_size": args.crop,
                   "layer_norm_eps": EPS, "gelu": "tanh"},
         "heads": [{"name": "verb", "classes": len(VERBS), "labels": "verbs.txt"},
                   {"name": "noun", "classes": len(NOUNS), "labels": "nouns.txt"}],
