@@ -133,17 +133,16 @@ PY
     && grep -q "refused for safety" "$work/evil.err" && [ ! -e "$work/pwned" ]
 }
 # The demo model (Models/demo) through the whole Swift path: decode, sample, forward, aggregate. Every shipped
-# example must give its verb and noun (the closest call, close_box, is close 0.52 against open 0.27).
+# example must give its verb and noun (each top verb and noun scores 0.88-0.93).
 demo_examples_recognised() {
   "$python" Tools/evaluate_demo.py --vivid "$vivid" --model Models/demo --videos Models/demo/examples \
     --min-verb 1 --min-noun 1
 }
 # Seed 3001 is in the test range (3000-3999), never used for training; 48 clips hold every action at most once.
-# The shipped model gives verb 0.917, noun 0.917 on them (the 90% is 44 of 48; the floor, 42, leaves
-# room for two clips that render or decode a little differently on another CPU).
+# The shipped model gives verb 0.979, noun 1.0 on them (47 and 48 of 48); the floor is the 90% (44 of 48).
 demo_fresh_renders_recognised() {
   "$python" Tools/evaluate_demo.py --vivid "$vivid" --model Models/demo --render 48 --seed 3001 \
-    --min-verb 0.875 --min-noun 0.875
+    --min-verb 0.9 --min-noun 0.9
 }
 # The real `vivid serve` process: 32 concurrent uploads against a queue of 4, then SIGTERM while a request runs
 # (finishing within the exit timeout, and past it).
@@ -160,7 +159,7 @@ check "bench reports its JSON fields, and the median and spread of --runs" bench
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised
-check "the demo model keeps its level (verb >= 87.5%, noun >= 87.5%) on 48 fresh renders" demo_fresh_renders_recognised
+check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders" demo_fresh_renders_recognised
 check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
 
 echo "cli-checks: $passed passed, $failed failed"
