@@ -227,7 +227,7 @@ def main():
     parser.add_argument("--val", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--crop", type=int, default=40)
-    parser.add_argument("--tubelet-frames", type=int, default=2, help="frames per tubelet (its patch is 8×8)")
+    parser.add_argument("--tubelet-frames", type=int, default=4, help="frames per tubelet (its patch is 8×8)")
     parser.add_argument("--stride", type=int, required=True, help="the stride the training frames were sampled at")
     parser.add_argument("--minutes", type=float, default=50)
     parser.add_argument("--batch", type=int, default=32)
