@@ -21,7 +21,8 @@ frames="--size 54 --frames 16 --stride 8 --workers 2 --quiet"
 [ -f "$work/val/frames.npy" ] || $render frames --count 1024 --seed 2000 --out "$work/val" $frames
 
 [ -f "$work/model/model.safetensors" ] || "$torch_python" Tools/train_demo.py \
-  --train "$work/train" --train "$work/train2" --train "$work/train3" --val "$work/val" --stride 8 --crop 40 --tubelet-frames 4 --minutes 55 --eval-every 500 \
+  --train "$work/train" --train "$work/train2" --train "$work/train3" --val "$work/val" \
+  --stride 8 --crop 40 --tubelet-frames 4 --minutes 55 --eval-every 500 \
   --out "$work/model" --fixture "$work/model/demo_io.safetensors" | tee "$work/train.log"
 
 mkdir -p Models/demo
