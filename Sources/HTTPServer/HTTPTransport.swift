@@ -48,8 +48,10 @@ public final class HTTPTransport: @unchecked Sendable {
             var options = [
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: settings.connectionLimit, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: settings.idleTimeout, ptr_value: nil),
-                // A larger read buffer hands uploads over in bigger pieces.
-                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 256 << 10, ptr_value: nil),
+                // The library's default. A larger pool reads uploads in bigger pieces (256 KiB: 64 MiB took 34 ms
+                // instead of 42 ms on loopback) but is mapped, zeroed page by page and unmapped for every
+                // connection: 0.06 ms more per request on a new connection (Benchmarks/RESULTS.md).
+                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 32 << 10, ptr_value: nil),
                 MHD_OptionItem(option: .NOTIFY_COMPLETED, value: unsafeBitCast(requestCompleted, to: Int.self), ptr_value: context),
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: socketAddress),
                 MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
@@ -211,7 +213,7 @@ public final class HTTPTransport: @unchecked Sendable {
 
     private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
         exchange.response = response
-        service.count(route: router.label(for: exchange.head), response: response, received: exchange.received,
+        service.count(route: routeLabel(exchange), response: response, received: exchange.received,
                       uploadBytes: exchange.receiver?.received ?? 0)
         let reply = response.body.withUnsafeBytes { body in
             MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
@@ -230,7 +232,7 @@ public final class HTTPTransport: @unchecked Sendable {
             // The client left while its connection was suspended: libmicrohttpd closed it without asking for the
             // answer, which is counted and logged all the same.
             exchange.response = delivered
-            service.count(route: router.label(for: exchange.head), response: delivered, received: exchange.received,
+            service.count(route: routeLabel(exchange), response: delivered, received: exchange.received,
                           uploadBytes: exchange.receiver?.received ?? 0)
         }
         if let response = exchange.response {
@@ -240,6 +242,9 @@ public final class HTTPTransport: @unchecked Sendable {
         exchange.receiver = nil
         service.requestEnded()
     }
+
+    /// The metrics label of the request's route, known once it matched (the router need not match again).
+    private func routeLabel(_ exchange: Exchange) -> String { exchange.route?.pattern ?? router.label(for: exchange.head) }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [String: String] {
         let box = ValueBox()

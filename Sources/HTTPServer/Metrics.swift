@@ -81,11 +81,22 @@ public final class Metrics: @unchecked Sendable {
     }
 
     private static func labelText(_ labels: [(String, String)]) -> String {
-        labels.map { name, value in
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-            return "\(name)=\"\(escaped)\""
-        }.joined(separator: ",")
+        labels.map { name, value in "\(name)=\"\(escaped(value))\"" }.joined(separator: ",")
+    }
+
+    /// A label value with `\`, `"` and newlines escaped, in one pass: three of Foundation's
+    /// `replacingOccurrences` showed in profiles of the thread that sends every answer.
+    private static func escaped(_ value: String) -> String {
+        var text = ""
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": text += "\\\\"
+            case "\"": text += "\\\""
+            case "\n": text += "\\n"
+            default: text.unicodeScalars.append(character)
+            }
+        }
+        return text
     }
 
     private static func braced(_ labels: String) -> String { labels.isEmpty ? "" : "{\(labels)}" }

@@ -79,7 +79,7 @@ final class UploadReceiver {
         self.requestID = requestID
         self.limit = limit
         self.contentType = contentType
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let mediaType = (contentType?.prefix { $0 != ";" }.trimmingSpaces).map { $0.lowercased() } ?? ""
         if mediaType == "multipart/form-data" {
             guard let boundary = MultipartParser.boundary(contentType: contentType ?? "") else {
                 throw .badRequest("multipart/form-data without a valid boundary parameter")
@@ -163,5 +163,15 @@ final class UploadReceiver {
     private func closeFile() {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
+    }
+}
+
+private extension Substring {
+    /// Without leading and trailing spaces and tabs. Foundation's `trimmingCharacters` bridges to `NSString`,
+    /// which showed in profiles of the polling thread, where every upload's headers are read.
+    var trimmingSpaces: Substring {
+        let isSpace = { (character: Character) in character == " " || character == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+        return self[first...last]
     }
 }

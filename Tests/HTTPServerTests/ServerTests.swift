@@ -44,7 +44,8 @@ struct ServerTests {
         #expect(timing.hasPrefix("queue;dur=") && timing.contains(", classify;dur=") && durations.count == 2, "\(timing)")
         #expect(durations.count == 2 && durations[1] > 0 && durations[0] + durations[1] <= total + 1, "\(timing), total \(total)")
 
-        reply = try server.client.send("POST", "/classify?per_view=false", headers: [("Content-Type", "video/mp4")], body: video)
+        // Media types are read case-blind, with spaces and parameters (RFC 9110 §8.3.1).
+        reply = try server.client.send("POST", "/classify?per_view=false", headers: [("Content-Type", " Video/MP4 ; codecs=avc1")], body: video)
         #expect(reply.status == 200 && reply.json["views"] == nil, "\(reply.text)")
         reply = try server.client.send("POST", "/classify?views=1x3", headers: [("Content-Type", "application/octet-stream")], body: video, chunked: true)
         #expect(reply.status == 200 && (reply.json["views"] as? [Any])?.count == 3, "\(reply.text)")
