@@ -19,41 +19,66 @@ enum ContainerPolicy {
     /// The comma-separated list for FFmpeg's `format_whitelist` option, a second lock on the same door.
     static var formatWhitelist: String { allowedDemuxers.sorted().joined(separator: ",") }
 
-    /// How many leading bytes the probe reads: FFmpeg's own probing starts at 2 KiB and rarely needs 1 MiB.
+    /// How many leading bytes the probe reads at most: FFmpeg's own probing starts at 2 KiB and rarely needs 1 MiB.
     static let probeBytes = 1 << 20
 
     /// Identifies the container of the file at `path` from its content alone (never its name).
     ///
+    /// As FFmpeg's own probe does, the leading 2 KiB are tried first, then twice as many, until a format is
+    /// recognised beyond a guess: every demuxer's probe over a whole MiB took 15 ms on each upload that long.
+    ///
     /// - Throws: `DecodeError.unsupportedMedia` for an unreadable or empty file, data that FFmpeg recognises
     ///   only with a guess-level score, or a recognised format that is not allowed.
     static func detectContainer(path: String) throws(DecodeError) -> UnsafePointer<AVInputFormat> {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unsupportedMedia("cannot read the file")
-        }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: probeBytes)) ?? Data()
+        let head = try leadingBytes(of: path, count: probeBytes)
         guard !head.isEmpty else { throw .unsupportedMedia("the file is empty") }
+        var size = min(2048, head.count)
+        while true {
+            if let format = probe(head[..<size]) {
+                let name = String(cString: format.pointee.name)
+                guard isAllowed(demuxerName: name) else {
+                    throw .unsupportedMedia("the '\(name)' format is refused: only self-contained video containers are opened")
+                }
+                return format
+            }
+            guard size < head.count else { throw .unsupportedMedia("not a video container FFmpeg recognises") }
+            size = min(size * 2, head.count)
+        }
+    }
 
-        var score: Int32 = 0
-        var buffer = [UInt8](head)
+    /// The format FFmpeg recognises in `bytes` with more than a guess-level score, if any.
+    private static func probe(_ bytes: ArraySlice<UInt8>) -> UnsafePointer<AVInputFormat>? {
+        // Probes may read past the data into padding, which must be zeros.
+        var buffer = Array(bytes)
         buffer.append(contentsOf: repeatElement(0, count: Int(AVPROBE_PADDING_SIZE)))
-        let format: UnsafePointer<AVInputFormat>? = buffer.withUnsafeMutableBufferPointer { bytes in
+        var score: Int32 = 0
+        let format: UnsafePointer<AVInputFormat>? = buffer.withUnsafeMutableBufferPointer { padded in
             "".withCString { emptyName in
                 var probe = AVProbeData()
                 probe.filename = emptyName
-                probe.buf = bytes.baseAddress
-                probe.buf_size = Int32(head.count)
+                probe.buf = padded.baseAddress
+                probe.buf_size = Int32(bytes.count)
                 return av_probe_input_format3(&probe, 1, &score)
             }
         }
-        guard let format, score > vivid_ff_probe_score_retry() else {
-            throw .unsupportedMedia("not a video container FFmpeg recognises")
+        return score > vivid_ff_probe_score_retry() ? format : nil
+    }
+
+    /// Up to `count` bytes from the start of the file, read in as few calls as the kernel allows.
+    private static func leadingBytes(of path: String, count: Int) throws(DecodeError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unsupportedMedia("cannot read the file") }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, count - filled) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            filled += got
         }
-        let name = String(cString: format.pointee.name)
-        guard isAllowed(demuxerName: name) else {
-            throw .unsupportedMedia("the '\(name)' format is refused: only self-contained video containers are opened")
-        }
-        return format
+        bytes.removeSubrange(filled...)
+        return bytes
     }
 
     /// Whether any of the comma-separated names of one demuxer is allowed.
