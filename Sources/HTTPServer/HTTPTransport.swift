@@ -221,7 +221,16 @@ public final class HTTPTransport: @unchecked Sendable {
         guard let reply else { return .NO }
         defer { MHD_destroy_response(reply) }
         MHD_add_response_header(reply, "X-Request-Id", exchange.head.id)
-        for (name, value) in response.headers { MHD_add_response_header(reply, name, value) }
+        // `server`: from the request's headers to its answer queued, so that a client can tell the server's own
+        // time from the network's and its own (Benchmarks/server.py).
+        let server = "server;dur=\(VividService.decimal(VividService.seconds(ContinuousClock.now - exchange.received) * 1000, digits: 1))"
+        var headers = response.headers
+        if let timing = headers.firstIndex(where: { $0.0 == "Server-Timing" }) {
+            headers[timing].1 += ", \(server)"
+        } else {
+            headers.append(("Server-Timing", server))
+        }
+        for (name, value) in headers { MHD_add_response_header(reply, name, value) }
         return MHD_queue_response(connection, UInt32(response.status), reply)
     }
 

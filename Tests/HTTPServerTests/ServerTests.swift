@@ -37,12 +37,14 @@ struct ServerTests {
         #expect(reply.headers["content-type"] == "application/json" && reply.headers["x-request-id"] == reply.json["request_id"] as? String)
         #expect((reply.json["video"] as? [String: Any])?["codec"] as? String == "h264")
         #expect(((reply.json["aggregate"] as? [String: Any])?["action"] as? [Any])?.count == 2)
-        // Server-Timing: the queue wait and the classification, in ms to a tenth, within the answer's total.
+        // Server-Timing: the queue wait and the classification, in ms to a tenth, within the answer's total; then
+        // the whole time in the server, until the answer was queued.
         let timing = reply.headers["server-timing"] ?? ""
         let durations = timing.split(separator: ",").compactMap { $0.split(separator: "=").last.flatMap { Double($0) } }
         let total = ((reply.json["timing_ms"] as? [String: Any])?["total"] as? Int).map(Double.init) ?? 0
-        #expect(timing.hasPrefix("queue;dur=") && timing.contains(", classify;dur=") && durations.count == 2, "\(timing)")
-        #expect(durations.count == 2 && durations[1] > 0 && durations[0] + durations[1] <= total + 1, "\(timing), total \(total)")
+        #expect(timing.hasPrefix("queue;dur=") && timing.contains(", classify;dur=") && timing.contains(", server;dur="), "\(timing)")
+        #expect(durations.count == 3 && durations[1] > 0 && durations[0] + durations[1] <= total + 1, "\(timing), total \(total)")
+        #expect(durations.count == 3 && durations[0] + durations[1] <= durations[2] + 0.2 && durations[2] >= total - 1, "\(timing), total \(total)")
 
         // Media types are read case-blind, with spaces and parameters (RFC 9110 §8.3.1).
         reply = try server.client.send("POST", "/classify?per_view=false", headers: [("Content-Type", " Video/MP4 ; codecs=avc1")], body: video)
@@ -56,6 +58,7 @@ struct ServerTests {
 
         reply = try server.client.get("/status")
         #expect(reply.status == 200 && reply.json["status"] as? String == "ok")
+        #expect(reply.headers["server-timing"]?.hasPrefix("server;dur=") == true, "\(reply.headers)")
         reply = try server.client.send("HEAD", "/status")
         #expect(reply.status == 200 && reply.body.isEmpty)
         let metrics = try server.client.get("/metrics").text
