@@ -129,6 +129,14 @@ struct OpeningTests {
         try expectCode("NO_VIDEO_STREAM", path: audio.path)
     }
 
+    @Test("A 20 KB ID3 tag: the probe reads on past its first 2 KiB (MP3 scores 12 there, 51 at 32 KiB)")
+    func longTagBeforeTheStream() throws {
+        let audio = directory.appendingPathComponent("tagged.mp3")
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                               "-metadata", "comment=\(String(repeating: "x", count: 20_000))", audio.path])
+        try expectCode("NO_VIDEO_STREAM", path: audio.path)
+    }
+
     @Test("Limits on frame size and duration")
     func limits() throws {
         let video = try TestVideos.indexed(in: directory, frames: 50, width: 64, height: 48)
