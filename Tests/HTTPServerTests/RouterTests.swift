@@ -37,6 +37,25 @@ struct ServiceFixture {
     }
 }
 
+/// A job holding a queue's worker until released, as a long classification would.
+final class HeldWorker {
+    private let gate = DispatchSemaphore(value: 0)
+    private let ticket: WorkQueue.Ticket
+
+    init(_ queue: WorkQueue) throws {
+        ticket = try queue.submit { [gate] _ in
+            gate.wait()
+            return Response(status: 200)
+        }
+    }
+
+    /// Lets the job end and waits for it.
+    func release() {
+        gate.signal()
+        _ = ticket.wait(timeout: .seconds(10))
+    }
+}
+
 @Suite("Router and handlers, in process")
 struct RouterTests {
     @Test("Durations in headers and logs keep the decimals asked for, rounded")
@@ -159,31 +178,19 @@ struct RouterTests {
     func busyAndTimeout() throws {
         let queue = WorkQueue(workers: 1, capacity: 0)
         let fixture = try ServiceFixture(queue: queue)
-        let release = DispatchSemaphore(value: 0)
-        let blocker = try queue.submit { _ in
-            release.wait()
-            return Response(status: 200)
-        }
-        defer {
-            release.signal()
-            _ = blocker.wait(timeout: .seconds(10))
-        }
+        let busyWorker = try HeldWorker(queue)
+        defer { busyWorker.release() }
         var (response, json) = fixture.respond(try fixture.request(upload: fixture.video))
         #expect(response.status == 503 && json["code"] as? String == "BUSY")
         #expect(response.headers.contains { $0.0 == "Retry-After" && Int($0.1).map { $0 >= 1 } == true })
 
         let waiting = try ServiceFixture(queue: WorkQueue(workers: 1, capacity: 1))
-        let hold = DispatchSemaphore(value: 0)
-        let running = try waiting.service.queue.submit { _ in
-            hold.wait()
-            return Response(status: 200)
-        }
+        let slowWorker = try HeldWorker(waiting.service.queue)
         while waiting.service.queue.depth.running == 0 { Thread.sleep(forTimeInterval: 0.001) }
         (response, json) = waiting.respond(try waiting.request(query: ["timeout_ms": "200"], upload: waiting.video))
         #expect(response.status == 504 && json["code"] as? String == "TIMEOUT")
         #expect(waiting.service.queue.depth.waiting == 0, "the timed-out job left the queue")
-        hold.signal()
-        _ = running.wait(timeout: .seconds(10))
+        slowWorker.release()
     }
 }
 

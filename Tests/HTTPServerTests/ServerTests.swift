@@ -133,15 +133,8 @@ struct ServerTests {
     func disconnectCancels() throws {
         let queue = WorkQueue(workers: 1, capacity: 2)
         let server = try RunningServer(queue: queue)
-        let release = DispatchSemaphore(value: 0)
-        let blocker = try queue.submit { _ in
-            release.wait()
-            return Response(status: 200)
-        }
-        defer {
-            release.signal()
-            _ = blocker.wait(timeout: .seconds(10))
-        }
+        let worker = try HeldWorker(queue)
+        defer { worker.release() }
         let video = try Data(contentsOf: server.fixture.video)
         try server.client.abandon("/classify", headers: [("Content-Type", "video/mp4")], declaredLength: video.count, sent: video)
         // While the worker is still held, the request ends: its job left the queue without running.
