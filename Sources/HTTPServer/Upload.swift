@@ -71,6 +71,10 @@ final class UploadReceiver {
     private var format: Format
     private var parts: [Part] = []
     private var descriptor: Int32 = -1
+    /// Bytes not yet written: libmicrohttpd hands the body over in pieces of up to 16 KiB, and ext4 takes
+    /// fewer, larger writes much faster (a 64 MiB upload answered in 21 ms instead of 32 ms, Benchmarks/RESULTS.md).
+    private var pending: [UInt8] = []
+    private static let writeSize = 256 << 10
     private(set) var received = 0
 
     /// Accepts the declared content type or refuses it before any byte is read.
@@ -94,11 +98,11 @@ final class UploadReceiver {
         if case .raw = format { try openPart(MultipartPartHeaders(name: "video", filename: nil, contentType: mediaType)) }
     }
 
-    deinit { closeFile() }
+    deinit { abandonFile() }
 
     /// Deletes every file received so far (once the request has ended, or its body was refused).
     func removeFiles() {
-        closeFile()
+        abandonFile()
         for part in parts { unlink(part.path) }
         parts.removeAll()
     }
@@ -119,7 +123,7 @@ final class UploadReceiver {
                 case .partData(let data):
                     if descriptor >= 0 { try write(data) }
                 case .partEnd:
-                    closeFile()
+                    try closeFile()
                 }
             }
             format = .multipart(parser)
@@ -128,7 +132,7 @@ final class UploadReceiver {
 
     /// The video: the raw body, or the part named `video`, or the only file part.
     func finish() throws(APIError) -> Upload {
-        closeFile()
+        try closeFile()
         if case .multipart(let parser) = format { try parser.finish() }
         let chosen = parts.first { $0.headers.name == "video" } ?? (parts.count == 1 ? parts[0] : nil)
         guard let part = chosen else {
@@ -140,7 +144,7 @@ final class UploadReceiver {
     }
 
     private func openPart(_ headers: MultipartPartHeaders) throws(APIError) {
-        closeFile()
+        try closeFile()
         let path = store.path(requestID: requestID, part: parts.count)
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .internal("cannot create \(path): \(String(cString: strerror(errno)))") }
@@ -148,21 +152,37 @@ final class UploadReceiver {
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
+        if pending.count + bytes.count > Self.writeSize { try flush() }
+        if pending.capacity < Self.writeSize { pending.reserveCapacity(Self.writeSize) }
+        pending.append(contentsOf: bytes)
+        parts[parts.count - 1].size += bytes.count
+    }
+
+    private func flush() throws(APIError) {
         var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        while offset < pending.count {
+            let written = pending.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw .internal("writing the upload failed: \(String(cString: strerror(errno)))")
             }
             offset += written
         }
-        parts[parts.count - 1].size += bytes.count
+        pending.removeAll(keepingCapacity: true)
     }
 
-    private func closeFile() {
+    /// Writes what is pending and closes the file.
+    private func closeFile() throws(APIError) {
+        guard descriptor >= 0 else { return }
+        defer { abandonFile() }
+        try flush()
+    }
+
+    /// Closes the file without writing what is pending (its request has ended).
+    private func abandonFile() {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
+        pending.removeAll(keepingCapacity: true)
     }
 }
 
