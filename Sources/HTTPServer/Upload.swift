@@ -83,6 +83,7 @@ final class UploadReceiver {
         self.requestID = requestID
         self.limit = limit
         self.contentType = contentType
+        pending.reserveCapacity(Self.writeSize)
         let mediaType = (contentType?.prefix { $0 != ";" }.trimmingSpaces).map { $0.lowercased() } ?? ""
         if mediaType == "multipart/form-data" {
             guard let boundary = MultipartParser.boundary(contentType: contentType ?? "") else {
@@ -153,7 +154,6 @@ final class UploadReceiver {
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws(APIError) {
         if pending.count + bytes.count > Self.writeSize { try flush() }
-        if pending.capacity < Self.writeSize { pending.reserveCapacity(Self.writeSize) }
         pending.append(contentsOf: bytes)
         parts[parts.count - 1].size += bytes.count
     }

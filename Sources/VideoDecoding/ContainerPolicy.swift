@@ -30,26 +30,30 @@ enum ContainerPolicy {
     /// - Throws: `DecodeError.unsupportedMedia` for an unreadable or empty file, data that FFmpeg recognises
     ///   only with a guess-level score, or a recognised format that is not allowed.
     static func detectContainer(path: String) throws(DecodeError) -> UnsafePointer<AVInputFormat> {
-        let head = try leadingBytes(of: path, count: probeBytes)
-        guard !head.isEmpty else { throw .unsupportedMedia("the file is empty") }
-        var size = min(2048, head.count)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .unsupportedMedia("cannot read the file") }
+        defer { close(descriptor) }
+        var head: [UInt8] = []
+        var size = 2048
         while true {
-            if let format = probe(head[..<size]) {
+            read(descriptor, into: &head, upTo: size)
+            guard !head.isEmpty else { throw .unsupportedMedia("the file is empty") }
+            if let format = probe(head) {
                 let name = String(cString: format.pointee.name)
                 guard isAllowed(demuxerName: name) else {
                     throw .unsupportedMedia("the '\(name)' format is refused: only self-contained video containers are opened")
                 }
                 return format
             }
-            guard size < head.count else { throw .unsupportedMedia("not a video container FFmpeg recognises") }
-            size = min(size * 2, head.count)
+            guard head.count == size, size < probeBytes else { throw .unsupportedMedia("not a video container FFmpeg recognises") }
+            size = min(size * 2, probeBytes)
         }
     }
 
     /// The format FFmpeg recognises in `bytes` with more than a guess-level score, if any.
-    private static func probe(_ bytes: ArraySlice<UInt8>) -> UnsafePointer<AVInputFormat>? {
+    private static func probe(_ bytes: [UInt8]) -> UnsafePointer<AVInputFormat>? {
         // Probes may read past the data into padding, which must be zeros.
-        var buffer = Array(bytes)
+        var buffer = bytes
         buffer.append(contentsOf: repeatElement(0, count: Int(AVPROBE_PADDING_SIZE)))
         var score: Int32 = 0
         let format: UnsafePointer<AVInputFormat>? = buffer.withUnsafeMutableBufferPointer { padded in
@@ -64,21 +68,17 @@ enum ContainerPolicy {
         return score > vivid_ff_probe_score_retry() ? format : nil
     }
 
-    /// Up to `count` bytes from the start of the file, read in as few calls as the kernel allows.
-    private static func leadingBytes(of path: String, count: Int) throws(DecodeError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unsupportedMedia("cannot read the file") }
-        defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
+    /// Reads on from where `head` ends until it holds `count` bytes or the file ends.
+    private static func read(_ descriptor: Int32, into head: inout [UInt8], upTo count: Int) {
+        var filled = head.count
+        head += repeatElement(0, count: count - filled)
         while filled < count {
-            let got = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, count - filled) }
+            let got = head.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, count - filled) }
             if got < 0 && errno == EINTR { continue }
             guard got > 0 else { break }
             filled += got
         }
-        bytes.removeSubrange(filled...)
-        return bytes
+        head.removeSubrange(filled...)
     }
 
     /// Whether any of the comma-separated names of one demuxer is allowed.
