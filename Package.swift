@@ -21,10 +21,12 @@ let package = Package(
         ),
         .target(name: "CVideoShim", dependencies: ["CFFmpeg"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN: bf16 and int8 products, and fp32 where OpenBLAS lacks a kernel for the CPU (Debian ships no .pc file).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .target(name: "CMicroHTTPDShim", dependencies: ["CMicroHTTPD"]),
 
-        .target(name: "Numerics", dependencies: ["CBLAS"]),
+        .target(name: "Numerics", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "CVideoShim"]),
         .target(name: "ClipSampling", dependencies: ["Numerics"]),
         .target(name: "Models", dependencies: ["Numerics"]),

@@ -9,7 +9,7 @@ set -euo pipefail
 build_packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
-  libopenblas-dev libmicrohttpd-dev
+  libopenblas-dev libdnnl-dev libmicrohttpd-dev
 )
 test_packages=(
   "${build_packages[@]}"
@@ -20,7 +20,7 @@ test_packages=(
 # binary links from the toolchain; these are what they need underneath.
 runtime_packages=(
   libavformat59 libavcodec59 libavutil57 libswscale6
-  libopenblas0 libmicrohttpd12
+  libopenblas0 libdnnl2 libgomp1 libmicrohttpd12
   libstdc++6 libgcc-s1 tzdata
 )
 

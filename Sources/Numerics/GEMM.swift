@@ -1,7 +1,9 @@
 import CBLAS
+import Glibc
 
-/// The one entry point to matrix multiplication: every product in Vivid runs through `cblas_sgemm` here,
-/// and no other file imports `CBLAS`.
+/// The one entry point to fp32 matrix multiplication: every fp32 product in Vivid runs here, through
+/// OpenBLAS's `cblas_sgemm` (no other file imports `CBLAS`) or, where OpenBLAS has no kernel for this CPU,
+/// through oneDNN (`fp32Library`).
 ///
 /// Matrices are row-major. A leading dimension is the distance in elements between consecutive rows, so a
 /// matrix may be a column block of a wider one (one head of a `(L, D)` projection is `(L, dh)` with
@@ -35,6 +37,17 @@ public enum GEMM {
         m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0, split: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
+        if fp32Library == .oneDNN {
+            let matrixA = OneDNN.Operand.matrix(a.base, .f32, rows: m, columns: k, leadingDimension: a.leadingDimension, transposed: a.transposed)
+            let matrixB = OneDNN.Operand.matrix(b.base, .f32, rows: k, columns: n, leadingDimension: b.leadingDimension, transposed: b.transposed)
+            if beta != 0 && beta != 1 {
+                // A scaled accumulation is not a oneDNN post-op of the same price; no layer asks for one.
+                for row in 0..<m { for column in 0..<n { c[row * ldc + column] *= beta } }
+            }
+            OneDNN.multiply(matrixA, matrixB, into: c, .f32, cStrides: [ldc, 1],
+                            epilogue: .init(scale: alpha, accumulate: beta != 0), threads: split ? threads : 1)
+            return
+        }
         _ = openBLASSingleThreaded
         let byColumns = n >= m
         let extent = byColumns ? n : m
@@ -63,6 +76,29 @@ public enum GEMM {
 
     /// Cores a product is split across: all of them unless `--threads` says fewer. Set once at start-up.
     nonisolated(unsafe) public static var threads = Parallel.workers
+
+    /// A product library.
+    public enum Library: String, Sendable {
+        case openBLAS = "openblas"
+        case oneDNN = "onednn"
+    }
+
+    /// The library fp32 products run on: OpenBLAS, unless the kernel it picked for this CPU has no FMA
+    /// while the CPU has AVX2 or better. OpenBLAS chooses by CPU model, so a model newer than its release
+    /// gets the SSE3 `Prescott` kernel (Debian's 0.3.21 on an Emerald Rapids Xeon: 41 against 282 GFLOP/s
+    /// with its `Cooperlake` kernel), while oneDNN chooses by instruction set. `VIVID_FP32_GEMM=openblas`
+    /// or `onednn` overrides the choice (benchmarks compare the two).
+    public static let fp32Library: Library = {
+        if let setting = getenv("VIVID_FP32_GEMM").map({ String(cString: $0) }), let library = Library(rawValue: setting) {
+            return library
+        }
+        let fusedKernels: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+        let openBLASKernel = String(cString: openblas_get_corename()).lowercased()
+        return fusedKernels.contains(openBLASKernel) || !CPUCapabilities.current.hasAVX2 ? .openBLAS : .oneDNN
+    }()
+
+    /// The kernel OpenBLAS picked for this CPU (such as `Haswell` or `Prescott`), for benchmark reports.
+    public static var openBLASKernel: String { String(cString: openblas_get_corename()) }
 
     /// Below this many operations a product runs on one core: splitting costs more than it saves.
     static let minimumSplitFlops = 1 << 22

@@ -1,4 +1,5 @@
-/// A dense layer y = x · W + b over rows of x, with W stored as its checkpoint stores it.
+/// A dense layer y = x · W + b over rows of x, with W stored as its checkpoint stores it, in the number
+/// format of its precision.
 public struct Linear: Sendable {
     /// How the weight matrix is laid out: Flax `kernel` is (in, out), PyTorch `weight` is (out, in).
     public enum Layout: Sendable {
@@ -6,29 +7,79 @@ public struct Linear: Sendable {
         case outputMajor
     }
 
-    public let weight: Tensor
+    /// The weight matrix in the format the layer's products read; converted once, when the layer is made.
+    enum Weights: Sendable {
+        case fp32(Tensor)
+        case bf16([UInt16])
+        /// Symmetric int8 values with one scale per output column: w ≈ values · scales[column].
+        case int8(values: [Int8], scales: [Float])
+    }
+
+    let weights: Weights
     public let bias: Tensor?
     public let layout: Layout
     public let inputSize: Int
     public let outputSize: Int
+    public let precision: Precision
 
     /// A layer over `weight` (any shape whose elements form the (in, out) or (out, in) matrix, such as a
-    /// Flax attention kernel (D, H, dh)) and an optional bias of `outputSize` values.
-    public init(weight: Tensor, bias: Tensor?, layout: Layout, inputSize: Int, outputSize: Int) {
+    /// Flax attention kernel (D, H, dh)) and an optional bias of `outputSize` values, run at `precision`.
+    public init(weight: Tensor, bias: Tensor?, layout: Layout, inputSize: Int, outputSize: Int, precision: Precision = .fp32) {
         precondition(weight.count == inputSize * outputSize, "weight of \(weight.shape) is not \(inputSize)×\(outputSize)")
         precondition(bias == nil || bias!.count == outputSize, "bias of \(bias!.shape) does not have \(outputSize) values")
-        self.weight = weight
         self.bias = bias
         self.layout = layout
         self.inputSize = inputSize
         self.outputSize = outputSize
+        self.precision = precision
+        switch precision {
+        case .fp32:
+            weights = .fp32(weight)
+        case .bf16:
+            weights = .bf16(weight.storage.withUnsafeBufferPointer { values in
+                [UInt16](unsafeUninitializedCapacity: values.count) { target, count in
+                    ReducedPrecision.toBFloat16(values.baseAddress!, into: target.baseAddress!, count: values.count)
+                    count = values.count
+                }
+            })
+        case .int8:
+            weights = Linear.quantisedColumns(weight.storage, layout: layout, inputSize: inputSize, outputSize: outputSize)
+        }
     }
 
     /// Writes `rows` rows of outputs (rows, outputSize) for inputs (rows, inputSize); with `accumulating`,
     /// adds them to what `output` holds (a residual connection without a second buffer).
     ///
-    /// - Complexity: one GEMM, 2 · rows · inputSize · outputSize operations.
+    /// - Complexity: one product, 2 · rows · inputSize · outputSize operations.
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulating: Bool = false) {
+        switch weights {
+        case .fp32(let weight):
+            applyFloat32(weight, input, rows: rows, into: output, accumulating: accumulating)
+        case .bf16(let weight):
+            let operand = UnsafeMutablePointer<UInt16>.allocate(capacity: rows * inputSize)
+            defer { operand.deallocate() }
+            ReducedPrecision.toBFloat16(input, into: operand, count: rows * inputSize)
+            weight.withUnsafeBufferPointer { weight in
+                multiply(operand, weight.baseAddress!, .bf16, rows: rows, into: output, accumulating: accumulating)
+            }
+        case .int8(let values, let scales):
+            let operand = UnsafeMutablePointer<Int8>.allocate(capacity: rows * inputSize)
+            let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+            defer {
+                operand.deallocate()
+                rowScales.deallocate()
+            }
+            ReducedPrecision.quantiseRows(input, rows: rows, columns: inputSize, into: operand, scales: rowScales)
+            values.withUnsafeBufferPointer { weight in
+                scales.withUnsafeBufferPointer { scales in
+                    multiply(operand, weight.baseAddress!, .s8, rows: rows, into: output, accumulating: accumulating,
+                             columnScales: scales.baseAddress!, rowScales: rowScales)
+                }
+            }
+        }
+    }
+
+    private func applyFloat32(_ weight: Tensor, _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
         if let bias {
             bias.storage.withUnsafeBufferPointer { bias in
                 if accumulating {
@@ -46,5 +97,38 @@ public struct Linear: Sendable {
                 GEMM.Operand(input, leadingDimension: inputSize), w, into: output, ldc: outputSize,
                 m: rows, n: outputSize, k: inputSize, beta: bias == nil && !accumulating ? 0 : 1)
         }
+    }
+
+    /// A reduced-precision product on oneDNN, with the scales, bias and residual applied to its fp32 accumulator.
+    private func multiply(_ input: UnsafeRawPointer, _ weight: UnsafeRawPointer, _ type: OneDNN.ElementType, rows: Int,
+                          into output: UnsafeMutablePointer<Float>, accumulating: Bool,
+                          columnScales: UnsafePointer<Float>? = nil, rowScales: UnsafePointer<Float>? = nil) {
+        let a = OneDNN.Operand.matrix(input, type, rows: rows, columns: inputSize, leadingDimension: inputSize)
+        let b = OneDNN.Operand.matrix(weight, type, rows: inputSize, columns: outputSize,
+                                      leadingDimension: layout == .inputMajor ? outputSize : inputSize, transposed: layout == .outputMajor)
+        func run(bias: UnsafePointer<Float>?) {
+            OneDNN.multiply(a, b, into: output, .f32, epilogue: .init(columnScales: columnScales, rowScales: rowScales, bias: bias,
+                                                                      accumulate: accumulating), threads: GEMM.threads)
+        }
+        if let bias {
+            bias.storage.withUnsafeBufferPointer { run(bias: $0.baseAddress!) }
+        } else {
+            run(bias: nil)
+        }
+    }
+
+    /// Symmetric per-output-column int8 quantisation of a weight matrix in either layout.
+    private static func quantisedColumns(_ weight: [Float], layout: Layout, inputSize: Int, outputSize: Int) -> Weights {
+        var scales = [Float](repeating: 0, count: outputSize)
+        for (index, value) in weight.enumerated() {
+            let column = layout == .inputMajor ? index % outputSize : index / inputSize
+            scales[column] = max(scales[column], abs(value))
+        }
+        scales = scales.map { $0 / 127 }
+        let values = weight.enumerated().map { index, value -> Int8 in
+            let scale = scales[layout == .inputMajor ? index % outputSize : index / inputSize]
+            return scale > 0 ? Int8((value / scale).rounded(.toNearestOrEven)) : 0
+        }
+        return .int8(values: values, scales: scales)
     }
 }
