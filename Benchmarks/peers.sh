@@ -45,7 +45,7 @@ for _ in $(seq 60); do [ -x "$vivid" ] && break; sleep 5; done  # it may be bein
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $threads threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "vivid: $vivid ($(date -r "$vivid" '+%F %T'))"
 # The OpenBLAS that vivid loads, asked in this same environment which core kernel it chose.
-openblas=$(ldd "$vivid" | awk '/libopenblas/ {print $3; exit}')
+openblas=$(ldd "$vivid" 2>/dev/null | awk '/libopenblas/ {print $3; exit}' || true)
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-(unset)}"
 if [ -n "$openblas" ]; then
   python3 -c '

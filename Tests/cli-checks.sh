@@ -88,13 +88,28 @@ bench_reports_json() {
   "$vivid" bench --model "$work/fe" --views 2 --json | "$python" -c '
 import json, sys
 result = json.load(sys.stdin)
-assert set(result) == {"arch", "views", "ms_per_view", "gflop_per_view", "gflops", "peak_rss_mb"}, result
-assert result["views"] == 2 and result["ms_per_view"] > 0 and result["gflop_per_view"] > 0, result'
+assert set(result) == {"arch", "precision", "fp32_products", "views", "ms_per_view", "gflop_per_view", "gflops", "peak_rss_mb"}, result
+assert result["views"] == 2 and result["ms_per_view"] > 0 and result["gflop_per_view"] > 0, result
+assert result["precision"] == "fp32" and result["fp32_products"].split()[0] in ("openblas", "onednn"), result'
   "$vivid" bench --model "$work/fe" --runs 3 --json | "$python" -c '
 import json, sys
 result = json.load(sys.stdin)
 runs = result["runs_ms_per_view"]
 assert len(runs) == 3 and runs == sorted(runs) and abs(result["ms_per_view"] - runs[1]) < 0.01, result'
+}
+# --precision (and VIVID_PRECISION) on the commands that run a model: an unknown word exits 2 with the reason;
+# `auto` resolves to bf16 or fp32 by the CPU; the flag wins over the environment; forward runs at the precision.
+precision_settings() {
+  local status=0
+  "$vivid" bench --model "$work/fe" --precision fp16 2>"$work/precision.err" || status=$?
+  [ "$status" -eq 2 ] && grep -q "unknown precision 'fp16'" "$work/precision.err" || return 1
+  status=0
+  VIVID_PRECISION=half "$vivid" forward --model "$work/fe" --input Tests/Fixtures/vivit_fe/io.safetensors 2>/dev/null || status=$?
+  [ "$status" -eq 2 ] || return 1
+  VIVID_PRECISION=half "$vivid" bench --model "$work/fe" --precision auto --json | "$python" -c '
+import json, sys
+assert json.load(sys.stdin)["precision"] in ("bf16", "fp32")'
+  VIVID_PRECISION=fp32 "$vivid" classify --model Models/demo Models/demo/examples/00000_take_cup.mp4 >/dev/null
 }
 # The converted CNN fixtures through the whole path (decode, sample 2×3 views, forward, aggregate): a CSN and
 # the two-head EPIC SlowFast (whose answer has verb, noun and action), at the converters' preprocessing.
@@ -139,10 +154,12 @@ demo_examples_recognised() {
     --min-verb 1 --min-noun 1
 }
 # Seed 3001 is in the test range (3000-3999), never used for training; 48 clips hold every action at most once.
-# The shipped model gives verb 0.979, noun 1.0 on them (47 and 48 of 48); the floor is the issue's 90% (44 of 48).
+# The shipped model gives verb 0.979, noun 1.0 on them (47 and 48 of 48) at every precision; the floor is the
+# issue's 90% (44 of 48), and bf16 and int8 may lose at most 2 points against fp32 (a precision the CPU lacks is
+# skipped with its reason).
 demo_fresh_renders_recognised() {
   "$python" Tools/evaluate_demo.py --vivid "$vivid" --model Models/demo --render 48 --seed 3001 \
-    --min-verb 0.9 --min-noun 0.9
+    --min-verb 0.9 --min-noun 0.9 --precision fp32 --precision bf16 --precision int8 --max-drop 0.02
 }
 # The real `vivid serve` process: 32 concurrent uploads against a queue of 4, then SIGTERM while a request runs
 # (finishing within the exit timeout, and past it): a 30-second 640×480 clip, whose 32×3 views the demo model
@@ -159,10 +176,11 @@ check "probe refuses a text file with UNSUPPORTED_MEDIA" probe_refuses_text
 check "sample writes clips and the view plan" sample_writes_clips
 check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
 check "bench reports its JSON fields, and the median and spread of --runs" bench_reports_json
+check "--precision and VIVID_PRECISION: unknown words exit 2, auto resolves by the CPU" precision_settings
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised
-check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders" demo_fresh_renders_recognised
+check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders, at bf16 and int8 within 2 points of fp32" demo_fresh_renders_recognised
 check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
 
 echo "cli-checks: $passed passed, $failed failed"

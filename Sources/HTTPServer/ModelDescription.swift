@@ -17,6 +17,8 @@ struct ModelDescription: Encodable {
     /// The default views, `TxS`.
     var defaultViews: String
     var aggregation: String
+    /// The forward pass's number format; an ensemble's members' formats joined by `+` when they differ.
+    var precision: String
     var gflopPerView: Double
     /// For an ensemble: its members (whose own descriptions `/models` lists when they are served too).
     var members: [Member]?
@@ -28,7 +30,7 @@ struct ModelDescription: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case name, architecture, heads, actions, preprocessing, defaultViews = "default_views", aggregation
-        case gflopPerView = "gflop_per_view", members
+        case precision, gflopPerView = "gflop_per_view", members
     }
 
     /// For an ensemble, the preprocessing and default views are its first member's; GFLOP per view is the
@@ -44,9 +46,15 @@ struct ModelDescription: Encodable {
         switch model {
         case .single(let classifier):
             architecture = config.architecture
+            precision = classifier.model.config.precision.rawValue
             gflopPerView = (classifier.model.flopsPerView / 1e7).rounded() / 100
         case .ensemble(let ensemble):
             architecture = "ensemble"
+            var precisions: [String] = []
+            for member in ensemble.members where !precisions.contains(member.classifier.model.config.precision.rawValue) {
+                precisions.append(member.classifier.model.config.precision.rawValue)
+            }
+            precision = precisions.joined(separator: "+")
             gflopPerView = (ensemble.members.reduce(0) { $0 + $1.classifier.model.flopsPerView } / 1e7).rounded() / 100
             members = ensemble.members.map { Member(name: $0.classifier.name, weight: $0.weight) }
         }

@@ -184,6 +184,7 @@ public final class VividService: Sendable {
     struct ModelStatus: Encodable {
         var name: String
         var architecture: String
+        var precision: String
         var heads: [String]
         var ready: Bool
     }
@@ -194,8 +195,9 @@ public final class VividService: Sendable {
             status: draining ? "draining" : "ok", version: settings.version,
             uptimeSeconds: (Self.seconds(ContinuousClock.now - started) * 10).rounded() / 10,
             models: models.map { model in
-                ModelStatus(name: model.name, architecture: ModelDescription(model).architecture,
-                            heads: model.leadConfig.heads.map(\.name), ready: true)
+                let description = ModelDescription(model)
+                return ModelStatus(name: model.name, architecture: description.architecture, precision: description.precision,
+                                   heads: model.leadConfig.heads.map(\.name), ready: true)
             },
             queue: queue.depth)
         return .json(body, status: draining ? 503 : 200)

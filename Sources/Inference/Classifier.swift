@@ -40,9 +40,9 @@ public final class Classifier: Sendable {
         self.decoderOptions = decoderOptions
     }
 
-    /// Loads a model folder strictly, with its label files.
-    public convenience init(folder: String, decoderOptions: DecoderOptions = .init()) throws(WeightError) {
-        let model = try ModelLoader.load(folder: folder)
+    /// Loads a model folder strictly, with its label files; `precision` replaces the config's.
+    public convenience init(folder: String, decoderOptions: DecoderOptions = .init(), precision: Precision? = nil) throws(WeightError) {
+        let model = try ModelLoader.load(folder: folder, precision: precision)
         self.init(model: model, labels: try LabelSet(config: model.config, folder: folder), decoderOptions: decoderOptions)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Numerics
 import VideoDecoding
 
 /// Several classifiers over the same video, combined by weight, as the EPIC-KITCHENS reports combine ViViT
@@ -32,7 +33,7 @@ public final class Ensemble: Sendable {
     }
 
     /// Reads an ensemble file; member folders are relative to the file's own folder.
-    public convenience init(file: String, decoderOptions: DecoderOptions = .init()) throws(WeightError) {
+    public convenience init(file: String, decoderOptions: DecoderOptions = .init(), precision: Precision? = nil) throws(WeightError) {
         let url = URL(fileURLWithPath: file)
         let description: File
         do {
@@ -43,7 +44,7 @@ public final class Ensemble: Sendable {
         var members: [Member] = []
         for entry in description.members {
             let folder = entry.model.hasPrefix("/") ? entry.model : url.deletingLastPathComponent().appendingPathComponent(entry.model).path
-            members.append(Member(classifier: try Classifier(folder: folder, decoderOptions: decoderOptions), weight: entry.weight ?? 1))
+            members.append(Member(classifier: try Classifier(folder: folder, decoderOptions: decoderOptions, precision: precision), weight: entry.weight ?? 1))
         }
         try self.init(name: description.name, members: members)
     }

@@ -14,9 +14,12 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public var preprocessing: Preprocessing
     /// `per_view` or `marginal` (DESIGN §5).
     public var aggregation: String
+    /// The number format of the forward pass (`fp32` when `config.json` names none); a `--precision` flag
+    /// replaces it at load.
+    public var precision: Precision
 
     enum CodingKeys: String, CodingKey {
-        case name, architecture, model, heads, preprocessing, aggregation
+        case name, architecture, model, heads, preprocessing, aggregation, precision
         case headLayout = "head_layout"
     }
 
@@ -172,6 +175,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         headLayout = try container.decode(HeadLayout.self, forKey: .headLayout)
         preprocessing = try container.decode(Preprocessing.self, forKey: .preprocessing)
         aggregation = try container.decode(String.self, forKey: .aggregation)
+        precision = try container.decodeIfPresent(Precision.self, forKey: .precision) ?? .fp32
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -183,11 +187,12 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         try container.encode(headLayout, forKey: .headLayout)
         try container.encode(preprocessing, forKey: .preprocessing)
         try container.encode(aggregation, forKey: .aggregation)
+        if precision != .fp32 { try container.encode(precision, forKey: .precision) }
     }
 
     public init(
         name: String, architecture: String, model: Network, heads: [Head], headLayout: HeadLayout,
-        preprocessing: Preprocessing, aggregation: String = "per_view"
+        preprocessing: Preprocessing, aggregation: String = "per_view", precision: Precision = .fp32
     ) {
         self.name = name
         self.architecture = architecture
@@ -196,6 +201,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.headLayout = headLayout
         self.preprocessing = preprocessing
         self.aggregation = aggregation
+        self.precision = precision
     }
 
     /// Reads `config.json` from a model folder.

@@ -1,11 +1,15 @@
 import Foundation
+import Numerics
 
 /// Builds models from model folders (DESIGN §4) or from published configurations with random weights.
 public enum ModelLoader {
     /// Loads `folder/config.json` and `folder/model.safetensors` strictly: every tensor the architecture
     /// needs must be present with its shape, and every tensor in the file must be used.
-    public static func load(folder: String) throws(WeightError) -> any ActionModel {
-        let config = try ModelConfig.load(folder: folder)
+    ///
+    /// - Parameter precision: replaces the config's precision (a `--precision` flag).
+    public static func load(folder: String, precision: Precision? = nil) throws(WeightError) -> any ActionModel {
+        var config = try ModelConfig.load(folder: folder)
+        if let precision { config.precision = precision }
         let weights = try CheckpointWeights(path: URL(fileURLWithPath: folder).appendingPathComponent("model.safetensors").path)
         let model = try make(config: config, weights: weights)
         try weights.verifyAllUsed()
@@ -14,7 +18,11 @@ public enum ModelLoader {
 
     /// The model `config.architecture` names, with parameters from `weights`.
     public static func make(config: ModelConfig, weights: WeightSource) throws(WeightError) -> any ActionModel {
-        switch config.architecture {
+        if let reason = config.precision.unsupportedReason { throw .unsupportedPrecision(reason) }
+        if config.precision != .fp32 && !["vivit", "vivit_factorised_encoder"].contains(config.architecture) {
+            throw .unsupportedPrecision("\(config.architecture) runs at fp32 only: its convolutions have no \(config.precision) path yet")
+        }
+        return switch config.architecture {
         case "vivit": try ViViT(config: config, weights: weights)
         case "vivit_factorised_encoder": try FactorisedEncoderViViT(config: config, weights: weights)
         case "csn": try CSN(config: config, weights: weights)

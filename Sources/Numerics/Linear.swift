@@ -63,20 +63,45 @@ public struct Linear: Sendable {
                 multiply(operand, weight.baseAddress!, .bf16, rows: rows, into: output, accumulating: accumulating)
             }
         case .int8(let values, let scales):
-            let operand = UnsafeMutablePointer<Int8>.allocate(capacity: rows * inputSize)
-            let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: rows)
-            defer {
-                operand.deallocate()
-                rowScales.deallocate()
-            }
-            ReducedPrecision.quantiseRows(input, rows: rows, columns: inputSize, into: operand, scales: rowScales)
-            values.withUnsafeBufferPointer { weight in
-                scales.withUnsafeBufferPointer { scales in
-                    multiply(operand, weight.baseAddress!, .s8, rows: rows, into: output, accumulating: accumulating,
-                             columnScales: scales.baseAddress!, rowScales: rowScales)
-                }
-            }
+            applyInt8(values, columnScales: scales, input, rows: rows, into: output, accumulating: accumulating)
         }
+    }
+
+    /// Rows quantised with their own scales, the product scaled by the weights' column scales on oneDNN,
+    /// then one pass for the row scales, bias and residual: oneDNN 2.6 fuses no per-row scale into its
+    /// fast int8 kernels.
+    private func applyInt8(_ weight: [Int8], columnScales: [Float], _ input: UnsafePointer<Float>, rows: Int,
+                           into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
+        let operand = UnsafeMutablePointer<Int8>.allocate(capacity: rows * inputSize)
+        let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        let products = accumulating ? UnsafeMutablePointer<Float>.allocate(capacity: rows * outputSize) : output
+        defer {
+            operand.deallocate()
+            rowScales.deallocate()
+            if accumulating { products.deallocate() }
+        }
+        ReducedPrecision.quantiseRows(input, rows: rows, columns: inputSize, into: operand, scales: rowScales)
+        weight.withUnsafeBytes { weight in
+            OneDNN.multiply(
+                .matrix(operand, .s8, rows: rows, columns: inputSize, leadingDimension: inputSize),
+                weightOperand(weight.baseAddress!, .s8), into: products, .f32,
+                epilogue: .init(columnScales: columnScales), threads: GEMM.threads)
+        }
+        if let bias {
+            bias.storage.withUnsafeBufferPointer { bias in
+                ReducedPrecision.scaleRows(products, rows: rows, columns: outputSize, by: rowScales, adding: bias.baseAddress!,
+                                           into: output, accumulating: accumulating)
+            }
+        } else {
+            ReducedPrecision.scaleRows(products, rows: rows, columns: outputSize, by: rowScales, adding: nil,
+                                       into: output, accumulating: accumulating)
+        }
+    }
+
+    /// The weight matrix as the (inputSize, outputSize) operand of a oneDNN product.
+    private func weightOperand(_ weight: UnsafeRawPointer, _ type: OneDNN.ElementType) -> OneDNN.Operand {
+        .matrix(weight, type, rows: inputSize, columns: outputSize,
+                leadingDimension: layout == .inputMajor ? outputSize : inputSize, transposed: layout == .outputMajor)
     }
 
     private func applyFloat32(_ weight: Tensor, _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
@@ -99,16 +124,13 @@ public struct Linear: Sendable {
         }
     }
 
-    /// A reduced-precision product on oneDNN, with the scales, bias and residual applied to its fp32 accumulator.
+    /// A bf16 product on oneDNN, with the bias and residual applied to its fp32 accumulator.
     private func multiply(_ input: UnsafeRawPointer, _ weight: UnsafeRawPointer, _ type: OneDNN.ElementType, rows: Int,
-                          into output: UnsafeMutablePointer<Float>, accumulating: Bool,
-                          columnScales: UnsafePointer<Float>? = nil, rowScales: UnsafePointer<Float>? = nil) {
+                          into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
         let a = OneDNN.Operand.matrix(input, type, rows: rows, columns: inputSize, leadingDimension: inputSize)
-        let b = OneDNN.Operand.matrix(weight, type, rows: inputSize, columns: outputSize,
-                                      leadingDimension: layout == .inputMajor ? outputSize : inputSize, transposed: layout == .outputMajor)
+        let b = weightOperand(weight, type)
         func run(bias: UnsafePointer<Float>?) {
-            OneDNN.multiply(a, b, into: output, .f32, epilogue: .init(columnScales: columnScales, rowScales: rowScales, bias: bias,
-                                                                      accumulate: accumulating), threads: GEMM.threads)
+            OneDNN.multiply(a, b, into: output, .f32, epilogue: .init(bias: bias, accumulate: accumulating), threads: GEMM.threads)
         }
         if let bias {
             bias.storage.withUnsafeBufferPointer { run(bias: $0.baseAddress!) }

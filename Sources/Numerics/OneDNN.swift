@@ -43,13 +43,12 @@ enum OneDNN {
         }
     }
 
-    /// What follows the product, in this order, on its fp32 accumulator.
+    /// What follows the product, in this order, on its fp32 accumulator. Only what oneDNN 2.6's fast
+    /// (brgemm) kernels fuse is offered: a per-row scale or runtime scales would select its reference kernel.
     struct Epilogue {
         /// Multiplies column j by `columnScales[j]` (int8 weights' per-channel scales) or all by `scale`.
         var scale: Float = 1
-        var columnScales: UnsafePointer<Float>? = nil
-        /// Multiplies row i by `rowScales[i]` (int8 activations' per-row scales).
-        var rowScales: UnsafePointer<Float>? = nil
+        var columnScales: [Float]? = nil
         /// Adds a bias of one value per column.
         var bias: UnsafePointer<Float>? = nil
         /// Adds what the output held (a residual, or GEMM's beta = 1).
@@ -62,7 +61,7 @@ enum OneDNN {
     /// - Parameter threads: OpenMP threads for this call; 1 inside work already spread over the cores.
     static func multiply(_ a: Operand, _ b: Operand, into c: UnsafeMutableRawPointer, _ cType: ElementType, cStrides: [Int]? = nil,
                          epilogue: Epilogue = Epilogue(), threads: Int) {
-        let m = a.dims[a.dims.count - 2], n = b.dims[b.dims.count - 1]
+        let n = b.dims[b.dims.count - 1]
         var cDims = a.dims
         cDims[cDims.count - 1] = n
         let cOperand = Operand(base: UnsafeRawPointer(c), type: cType, dims: cDims, strides: cStrides ?? denseStrides(cDims))
@@ -73,9 +72,8 @@ enum OneDNN {
         defer { dnnl_primitive_attr_destroy(attributes) }
         check(dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user), "scratchpad mode")
         let last = cDims.count - 1
-        if epilogue.columnScales != nil {
-            var runtime = [Float(bitPattern: 0x7fc0_00d0)] // DNNL_RUNTIME_F32_VAL: the scales come with each call
-            check(dnnl_primitive_attr_set_output_scales(attributes, 1, Int32(1 << last), &runtime), "column scales")
+        if let columnScales = epilogue.columnScales {
+            check(dnnl_primitive_attr_set_output_scales(attributes, Int64(n), Int32(1 << last), columnScales), "column scales")
         } else if epilogue.scale != 1 {
             var scale = [epilogue.scale]
             check(dnnl_primitive_attr_set_output_scales(attributes, 1, 0, &scale), "scale")
@@ -89,14 +87,8 @@ enum OneDNN {
             check(dnnl_post_ops_append_binary(postOps, algorithm, &descriptor), "binary post-op")
             postOpArguments.append((UnsafeRawPointer(values), descriptor))
         }
-        let ones = [Int](repeating: 1, count: cDims.count)
-        if let rowScales = epilogue.rowScales {
-            var dims = ones
-            dims[last - 1] = m
-            appendBinary(dnnl_binary_mul, rowScales, dims: dims)
-        }
         if let bias = epilogue.bias {
-            var dims = ones
+            var dims = [Int](repeating: 1, count: cDims.count)
             dims[last] = n
             appendBinary(dnnl_binary_add, bias, dims: dims)
         }
@@ -119,15 +111,11 @@ enum OneDNN {
         for (index, (values, descriptor)) in postOpArguments.enumerated() {
             arguments.append((DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * Int32(index + 1) | DNNL_ARG_SRC_1, values, descriptor))
         }
-        if let columnScales = epilogue.columnScales {
-            let dims = [n]
-            arguments.append((DNNL_ARG_ATTR_OUTPUT_SCALES, UnsafeRawPointer(columnScales),
-                              Operand(base: UnsafeRawPointer(columnScales), type: .f32, dims: dims, strides: [1]).descriptor()))
-        }
-        let scratchBytes = dnnl_memory_desc_get_size(dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_scratchpad_md, 0))
+        let scratchDescriptor = dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_scratchpad_md, 0)
+        let scratchBytes = dnnl_memory_desc_get_size(scratchDescriptor)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(64, scratchBytes), alignment: 64)
         defer { scratch.deallocate() }
-        if scratchBytes > 0, let scratchDescriptor = dnnl_primitive_desc_query_md(primitiveDescriptor, dnnl_query_scratchpad_md, 0) {
+        if scratchBytes > 0, let scratchDescriptor {
             arguments.append((DNNL_ARG_SCRATCHPAD, UnsafeRawPointer(scratch), scratchDescriptor.pointee))
         }
         execute(primitive, arguments)

@@ -55,8 +55,11 @@ public enum ReducedPrecision {
         var maxima = Lanes()
         var index = 0
         while index + Lanes.scalarCount <= count {
-            let lanes = raw.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self)
-            maxima = pointwiseMax(maxima, pointwiseMax(lanes, -lanes))
+            // |x| by clearing the sign bit, and a compare-and-select: `pointwiseMax` keeps Swift's NaN rules
+            // and runs lane by lane.
+            let magnitudes = unsafeBitCast(unsafeBitCast(raw.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self), to: Bits.self)
+                                           & 0x7FFF_FFFF, to: Lanes.self)
+            maxima.replace(with: magnitudes, where: magnitudes .> maxima)
             index += Lanes.scalarCount
         }
         var maximum = maxima.max()
@@ -68,21 +71,53 @@ public enum ReducedPrecision {
     }
 
     /// round(x · reciprocalScale) into int8; the magnitudes are at most 127 by the choice of scale.
+    ///
+    /// Rounding uses the 1.5 · 2²³ "magic number": for |v| ≤ 2²², the float v + 1.5 · 2²³ holds round(v)
+    /// in its low mantissa bits (two's complement), so the low byte is the int8 (the standard library's
+    /// float-to-integer vector conversion runs lane by lane).
     @inline(__always)
     static func quantise(_ values: UnsafePointer<Float>, count: Int, reciprocalScale: Float, into target: UnsafeMutablePointer<Int8>) {
         let raw = UnsafeRawPointer(values)
+        let magic = Lanes(repeating: 12_582_912)
         var index = 0
         while index + Lanes.scalarCount <= count {
-            let scaled = (raw.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self) * reciprocalScale)
-                .rounded(.toNearestOrEven)
-            let clamped = pointwiseMin(pointwiseMax(scaled, Lanes(repeating: -127)), Lanes(repeating: 127))
+            let scaled = raw.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self) * reciprocalScale
+            var clamped = scaled.replacing(with: 127, where: scaled .> 127)
+            clamped.replace(with: -127, where: clamped .< -127)
+            let bits = unsafeBitCast(clamped + magic, to: Bits.self)
             UnsafeMutableRawPointer(target).storeBytes(
-                of: SIMD16<Int8>(truncatingIfNeeded: SIMD16<Int32>(clamped)), toByteOffset: index, as: SIMD16<Int8>.self)
+                of: SIMD16<UInt8>(truncatingIfNeeded: bits), toByteOffset: index, as: SIMD16<UInt8>.self)
             index += Lanes.scalarCount
         }
         while index < count {
             target[index] = Int8(max(-127, min(127, (values[index] * reciprocalScale).rounded(.toNearestOrEven))))
             index += 1
+        }
+    }
+
+    /// output[i, j] (+)= products[i, j] · scales[i] + bias[j]: the per-row scales of int8 activations
+    /// applied after the product, with the bias and, when `accumulating`, the residual in the same pass.
+    /// `products` may be `output` when not accumulating.
+    public static func scaleRows(_ products: UnsafePointer<Float>, rows: Int, columns: Int, by scales: UnsafePointer<Float>,
+                                 adding bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
+        Parallel.forEachRange(count: rows, cost: columns) { range in
+            for row in range {
+                let from = UnsafeRawPointer(products + row * columns), to = UnsafeMutableRawPointer(output + row * columns)
+                let scale = scales[row]
+                var index = 0
+                while index + Lanes.scalarCount <= columns {
+                    var value = from.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self) * scale
+                    if let bias { value += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: index * 4, as: Lanes.self) }
+                    if accumulating { value += to.loadUnaligned(fromByteOffset: index * 4, as: Lanes.self) }
+                    to.storeBytes(of: value, toByteOffset: index * 4, as: Lanes.self)
+                    index += Lanes.scalarCount
+                }
+                while index < columns {
+                    let value = products[row * columns + index] * scale + (bias?[index] ?? 0)
+                    output[row * columns + index] = accumulating ? output[row * columns + index] + value : value
+                    index += 1
+                }
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also report the time spent in each kind of convolution (CNNs).") var profile = false
     @Option(help: "Timed forward passes after one untimed warm-up; ms per view is their median (default: one cold pass).")
     var runs: Int?
+    @OptionGroup var precisionArguments: PrecisionArguments
 
     func validate() throws {
         guard (model == nil) != (arch == nil) else { throw ValidationError("give exactly one of --model and --arch") }
@@ -33,11 +34,14 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if let threads { GEMM.threads = threads }
+        let precision = try precisionArguments.resolved()
         let network: any ActionModel
         if let arch, let published = PublishedConfig(rawValue: arch) {
-            network = try ModelLoader.make(config: published.config, weights: RandomWeights())
+            var config = published.config
+            if let precision { config.precision = precision }
+            network = try ModelLoader.make(config: config, weights: RandomWeights())
         } else {
-            network = try ModelLoader.load(folder: model!)
+            network = try ModelLoader.load(folder: model!, precision: precision)
         }
         let size = network.config.preprocessing.cropSize, frames = network.config.preprocessing.framesPerClip
         var random = SystemRandomNumberGenerator()
@@ -57,7 +61,8 @@ struct BenchCommand: ParsableCommand {
         passes.sort()
         let seconds = passes[passes.count / 2]
         let result = BenchResult(
-            arch: arch ?? network.config.name, views: views, msPerView: seconds * 1000 / Double(views),
+            arch: arch ?? network.config.name, precision: network.config.precision.rawValue,
+            fp32Products: "\(GEMM.fp32Library.rawValue) (OpenBLAS kernel \(GEMM.openBLASKernel))", views: views, msPerView: seconds * 1000 / Double(views),
             gflopPerView: network.flopsPerView / 1e9, gflops: network.flopsPerView * Double(views) / seconds / 1e9,
             peakRSSMB: peakResidentMegabytes(),
             profileSeconds: profile ? LayerProfile.shared.totals.mapValues { $0 / Double(passes.count) } : nil,
@@ -65,8 +70,9 @@ struct BenchCommand: ParsableCommand {
         if json {
             try CommandOutput.printJSON(result)
         } else {
-            print(String(format: "%@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d threads)",
-                         result.arch, views, result.msPerView, result.gflopPerView, result.gflops, result.peakRSSMB, GEMM.threads))
+            print(String(format: "%@ at %@: %d view(s), %.0f ms per view, %.1f GFLOP per view, %.1f GFLOP/s, peak RSS %.0f MB (%d threads; fp32 products on %@)",
+                         result.arch, result.precision, views, result.msPerView, result.gflopPerView, result.gflops, result.peakRSSMB,
+                         GEMM.threads, result.fp32Products))
             if let sorted = result.runs {
                 print(String(format: "  %d runs, ms per view: min %.1f, median %.1f, max %.1f",
                              sorted.count, sorted.first!, result.msPerView, sorted.last!))
@@ -80,6 +86,9 @@ struct BenchCommand: ParsableCommand {
 
 struct BenchResult: Encodable {
     var arch: String
+    var precision: String
+    /// The library fp32 products run on, and the kernel OpenBLAS picked.
+    var fp32Products: String
     var views: Int
     var msPerView: Double
     var gflopPerView: Double
@@ -91,7 +100,7 @@ struct BenchResult: Encodable {
     var runs: [Double]?
 
     enum CodingKeys: String, CodingKey {
-        case arch, views, gflops, runs = "runs_ms_per_view"
+        case arch, precision, views, gflops, runs = "runs_ms_per_view", fp32Products = "fp32_products"
         case msPerView = "ms_per_view", gflopPerView = "gflop_per_view", peakRSSMB = "peak_rss_mb", profileSeconds = "profile_s"
     }
 }

@@ -22,11 +22,13 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Segment end in seconds.") var end: Double?
     @Flag(help: "Print JSON instead of a table.") var json = false
     @OptionGroup var decoderArguments: DecoderArguments
+    @OptionGroup var precisionArguments: PrecisionArguments
 
     func run() throws {
+        let precision = try precisionArguments.resolved()
         let classifier: Classifier
         do {
-            classifier = try Classifier(folder: model, decoderOptions: decoderArguments.options)
+            classifier = try Classifier(folder: model, decoderOptions: decoderArguments.options, precision: precision)
         } catch {
             throw CommandOutput.fail(code: "INVALID_MODEL", message: error.description)
         }

@@ -17,10 +17,12 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "The model folder (config.json, model.safetensors).") var model: String
     @Option(help: "The safetensors file holding `clips`.") var input: String
     @Option(help: "Write the JSON here instead of standard output.") var output: String?
+    @OptionGroup var precisionArguments: PrecisionArguments
 
     func run() throws {
+        let precision = try precisionArguments.resolved()
         do {
-            let network = try ModelLoader.load(folder: model)
+            let network = try ModelLoader.load(folder: model, precision: precision)
             let clips = try SafetensorsFile(path: input).tensor("clips")
             let logits = try network.forward(clips)
             let heads = Dictionary(uniqueKeysWithValues: logits.map { head in

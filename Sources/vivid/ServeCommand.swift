@@ -36,6 +36,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most frames decoded per request (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
     @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (VIVID_LOG_LEVEL; default info).") var logLevel: String?
+    @OptionGroup var precisionArguments: PrecisionArguments
 
     func run() throws {
         let environment = Environment(ProcessInfo.processInfo.environment)
@@ -48,6 +49,7 @@ struct ServeCommand: ParsableCommand {
         }
         let logger = Logger(label: "vivid")
 
+        let precision = try precisionArguments.resolved()
         let threads = try environment.resolve(threads, "THREADS", default: 0)
         if threads > 0 { GEMM.threads = threads }
         let limits = DecoderLimits(
@@ -61,8 +63,10 @@ struct ServeCommand: ParsableCommand {
         var models: [ServedModel] = []
         for folder in folders {
             do {
-                models.append(.single(try Classifier(folder: folder, decoderOptions: decoderOptions)))
-                logger.info("model loaded", metadata: ["folder": "\(folder)", "name": "\(models.last!.name)"])
+                let classifier = try Classifier(folder: folder, decoderOptions: decoderOptions, precision: precision)
+                models.append(.single(classifier))
+                logger.info("model loaded", metadata: ["folder": "\(folder)", "name": "\(classifier.name)",
+                                                       "precision": "\(classifier.model.config.precision)"])
             } catch {
                 throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(folder): \(error.description)")
             }
@@ -70,7 +74,7 @@ struct ServeCommand: ParsableCommand {
         let ensembles = ensemble.isEmpty ? (environment["ENSEMBLE"]?.split(separator: ",").map(String.init) ?? []) : ensemble
         for file in ensembles {
             do {
-                models.append(.ensemble(try Ensemble(file: file, decoderOptions: decoderOptions)))
+                models.append(.ensemble(try Ensemble(file: file, decoderOptions: decoderOptions, precision: precision)))
                 logger.info("ensemble loaded", metadata: ["file": "\(file)", "name": "\(models.last!.name)"])
             } catch {
                 throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(file): \(error.description)")

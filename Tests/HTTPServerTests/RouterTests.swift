@@ -75,6 +75,7 @@ struct RouterTests {
         #expect(response.status == 200 && json["status"] as? String == "ok" && json["version"] != nil && json["uptime_s"] != nil)
         let models = try #require(json["models"] as? [[String: Any]])
         #expect(models.first?["name"] as? String == "tiny-fe" && models.first?["heads"] as? [String] == ["noun", "verb"])
+        #expect(models.first?["precision"] as? String == "fp32")
         #expect((json["queue"] as? [String: Int]) == ["running": 0, "waiting": 0, "capacity": 4])
 
         #expect(fixture.respond(try fixture.request("GET", "/v2/health/live")).0.status == 200)
@@ -84,6 +85,7 @@ struct RouterTests {
         #expect(json["default"] as? String == "tiny-fe" && (json["models"] as? [Any])?.count == 1)
         (response, json) = fixture.respond(try fixture.request("GET", "/models/tiny-fe"))
         #expect(response.status == 200 && json["default_views"] as? String == "2x3" && json["actions"] as? Bool == true)
+        #expect(json["precision"] as? String == "fp32")
         #expect((json["heads"] as? [[String: Any]])?.map { $0["classes"] as? Int } == [5, 3])
         #expect((json["preprocessing"] as? [String: Any])?["frames_per_clip"] as? Int == 4)
 

@@ -33,35 +33,35 @@ struct EncoderBlock {
 
     /// Scenic/Flax names under `encoderblock_N`: `LayerNorm_0`, `MultiHeadDotProductAttention_0/{query,key,
     /// value}` with kernels (D, H, dh), `…/out` with kernel (H, dh, D), `LayerNorm_1`, `MlpBlock_0/Dense_{0,1}`.
-    static func flax(_ scope: WeightScope, width: Int, heads: Int, mlp: Int) throws(WeightError) -> EncoderBlock {
+    static func flax(_ scope: WeightScope, width: Int, heads: Int, mlp: Int, precision: Precision) throws(WeightError) -> EncoderBlock {
         let headSize = width / heads
         let attention = scope("MultiHeadDotProductAttention_0")
         func projection(_ name: String) throws(WeightError) -> Linear {
             Linear(weight: try attention(name).tensor("kernel", shape: [width, heads, headSize]),
                    bias: try attention(name).tensor("bias", shape: [heads, headSize]),
-                   layout: .inputMajor, inputSize: width, outputSize: width)
+                   layout: .inputMajor, inputSize: width, outputSize: width, precision: precision)
         }
         func dense(_ name: String, _ inputs: Int, _ outputs: Int) throws(WeightError) -> Linear {
             let layer = scope("MlpBlock_0")(name)
             return Linear(weight: try layer.tensor("kernel", shape: [inputs, outputs]), bias: try layer.tensor("bias", shape: [outputs]),
-                          layout: .inputMajor, inputSize: inputs, outputSize: outputs)
+                          layout: .inputMajor, inputSize: inputs, outputSize: outputs, precision: precision)
         }
         return EncoderBlock(
             normBefore: try .flax(scope("LayerNorm_0"), width: width),
             query: try projection("query"), key: try projection("key"), value: try projection("value"),
             output: Linear(weight: try attention("out").tensor("kernel", shape: [heads, headSize, width]),
                            bias: try attention("out").tensor("bias", shape: [width]),
-                           layout: .inputMajor, inputSize: width, outputSize: width),
+                           layout: .inputMajor, inputSize: width, outputSize: width, precision: precision),
             normAfter: try .flax(scope("LayerNorm_1"), width: width),
             fc1: try dense("Dense_0", width, mlp), fc2: try dense("Dense_1", mlp, width))
     }
 
     /// transformers ViT/ViViT names under `encoder.layer.N`: `layernorm_before`, `attention.attention.{query,
     /// key,value}`, `attention.output.dense`, `layernorm_after`, `intermediate.dense`, `output.dense`.
-    static func torch(_ scope: WeightScope, width: Int, mlp: Int) throws(WeightError) -> EncoderBlock {
+    static func torch(_ scope: WeightScope, width: Int, mlp: Int, precision: Precision) throws(WeightError) -> EncoderBlock {
         func linear(_ layer: WeightScope, _ inputs: Int, _ outputs: Int) throws(WeightError) -> Linear {
             Linear(weight: try layer.tensor("weight", shape: [outputs, inputs]), bias: try layer.tensor("bias", shape: [outputs]),
-                   layout: .outputMajor, inputSize: inputs, outputSize: outputs)
+                   layout: .outputMajor, inputSize: inputs, outputSize: outputs, precision: precision)
         }
         let attention = scope("attention")
         return EncoderBlock(
@@ -84,6 +84,8 @@ struct TransformerEncoder {
     let mlp: Int
     let gelu: GELU
     let epsilon: Float
+    /// The precision of the attention products (the blocks' linear layers carry their own).
+    let attentionPrecision: Precision
 
     /// Activations for up to `rows` tokens in sequences of `length`, reused by every block and call.
     final class Workspace {
@@ -122,7 +124,8 @@ struct TransformerEncoder {
             block.value.apply(w.normed.pointer, rows: rows, into: w.value.pointer)
             Attention.apply(
                 query: w.query.pointer, key: w.key.pointer, value: w.value.pointer, into: w.context.pointer,
-                sequences: sequences, length: length, heads: heads, headSize: width / heads, scores: w.scores.pointer)
+                sequences: sequences, length: length, heads: heads, headSize: width / heads, scores: w.scores.pointer,
+                precision: attentionPrecision)
             block.output.apply(w.context.pointer, rows: rows, into: tokens, accumulating: true)
 
             block.normAfter.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)

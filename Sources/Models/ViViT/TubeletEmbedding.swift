@@ -11,20 +11,24 @@ struct TubeletEmbedding {
     let size: Int
 
     /// Flax `embedding/{kernel (t, h, w, 3, D), bias}`.
-    static func flax(_ scope: WeightScope, tubelet: (t: Int, h: Int, w: Int), width: Int, frames: Int, size: Int) throws(WeightError) -> TubeletEmbedding {
+    static func flax(_ scope: WeightScope, tubelet: (t: Int, h: Int, w: Int), width: Int, frames: Int, size: Int,
+                     precision: Precision) throws(WeightError) -> TubeletEmbedding {
         TubeletEmbedding(
             projection: Linear(weight: try scope.tensor("kernel", shape: [tubelet.t, tubelet.h, tubelet.w, 3, width]),
                                bias: try scope.tensor("bias", shape: [width]),
-                               layout: .inputMajor, inputSize: 3 * tubelet.t * tubelet.h * tubelet.w, outputSize: width),
+                               layout: .inputMajor, inputSize: 3 * tubelet.t * tubelet.h * tubelet.w, outputSize: width,
+                               precision: precision),
             tubelet: tubelet, order: .channelsLast, frames: frames, size: size)
     }
 
     /// PyTorch `Conv3d` `{weight (D, 3, t, h, w), bias}`.
-    static func torch(_ scope: WeightScope, tubelet: (t: Int, h: Int, w: Int), width: Int, frames: Int, size: Int) throws(WeightError) -> TubeletEmbedding {
+    static func torch(_ scope: WeightScope, tubelet: (t: Int, h: Int, w: Int), width: Int, frames: Int, size: Int,
+                      precision: Precision) throws(WeightError) -> TubeletEmbedding {
         TubeletEmbedding(
             projection: Linear(weight: try scope.tensor("weight", shape: [width, 3, tubelet.t, tubelet.h, tubelet.w]),
                                bias: try scope.tensor("bias", shape: [width]),
-                               layout: .outputMajor, inputSize: 3 * tubelet.t * tubelet.h * tubelet.w, outputSize: width),
+                               layout: .outputMajor, inputSize: 3 * tubelet.t * tubelet.h * tubelet.w, outputSize: width,
+                               precision: precision),
             tubelet: tubelet, order: .channelsFirst, frames: frames, size: size)
     }
 

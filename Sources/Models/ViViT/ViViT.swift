@@ -31,16 +31,17 @@ public struct ViViT: ActionModel {
         let root = WeightScope(weights, separator: ".")
         let embeddings = root("vivit")("embeddings")
         let embedding = try TubeletEmbedding.torch(embeddings("patch_embeddings")("projection"), tubelet: tubelet, width: width,
-                                                   frames: model.numFrames, size: model.imageSize)
+                                                   frames: model.numFrames, size: model.imageSize, precision: config.precision.otherProducts)
         self.embedding = embedding
         let tokens = embedding.steps * embedding.patchesPerStep
         cls = try embeddings.tensor("cls_token", shape: [1, 1, width])
         positions = try embeddings.tensor("position_embeddings", shape: [1, tokens + 1, width])
         var blocks: [EncoderBlock] = []
         for index in 0..<layers {
-            blocks.append(try .torch(root("vivit")("encoder")("layer")("\(index)"), width: width, mlp: mlp))
+            blocks.append(try .torch(root("vivit")("encoder")("layer")("\(index)"), width: width, mlp: mlp, precision: config.precision))
         }
-        encoder = TransformerEncoder(blocks: blocks, width: width, heads: headCount, mlp: mlp, gelu: try model.geluKind(), epsilon: model.layerNormEps)
+        encoder = TransformerEncoder(blocks: blocks, width: width, heads: headCount, mlp: mlp, gelu: try model.geluKind(), epsilon: model.layerNormEps,
+                                     attentionPrecision: config.precision.otherProducts)
         norm = try .torch(root("vivit")("layernorm"), width: width)
         heads = try ClassifierHeads(root, naming: .torch(base: "classifier"), heads: config.heads, layout: config.headLayout, width: width)
     }

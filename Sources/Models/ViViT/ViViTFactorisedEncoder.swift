@@ -34,7 +34,8 @@ public struct FactorisedEncoderViViT: ActionModel {
         sizes = model
         let root = WeightScope(weights, separator: "/")
         let gelu = try model.geluKind()
-        let embedding = try TubeletEmbedding.flax(root("embedding"), tubelet: tubelet, width: width, frames: model.numFrames, size: model.imageSize)
+        let embedding = try TubeletEmbedding.flax(root("embedding"), tubelet: tubelet, width: width, frames: model.numFrames, size: model.imageSize,
+                                                  precision: config.precision.otherProducts)
         self.embedding = embedding
         let timeSteps = embedding.steps, patches = embedding.patchesPerStep
 
@@ -42,9 +43,11 @@ public struct FactorisedEncoderViViT: ActionModel {
             guard size.numHeads > 0, width % size.numHeads == 0 else { throw .invalidConfig("\(name): \(width) is not divisible by \(size.numHeads) heads") }
             var blocks: [EncoderBlock] = []
             for index in 0..<size.numLayers {
-                blocks.append(try .flax(root(name)("encoderblock_\(index)"), width: width, heads: size.numHeads, mlp: size.mlpDim))
+                blocks.append(try .flax(root(name)("encoderblock_\(index)"), width: width, heads: size.numHeads, mlp: size.mlpDim,
+                                        precision: config.precision))
             }
-            return TransformerEncoder(blocks: blocks, width: width, heads: size.numHeads, mlp: size.mlpDim, gelu: gelu, epsilon: model.layerNormEps)
+            return TransformerEncoder(blocks: blocks, width: width, heads: size.numHeads, mlp: size.mlpDim, gelu: gelu, epsilon: model.layerNormEps,
+                                      attentionPrecision: config.precision.otherProducts)
         }
         clsSpatial = try root.tensor("cls_SpatialTransformer", shape: [1, 1, width])
         spatialPositions = try root("SpatialTransformer")("posembed_input").tensor("pos_embedding", shape: [1, patches + 1, width])

@@ -5,6 +5,8 @@ public enum WeightError: Error, Equatable, Sendable, CustomStringConvertible {
     case shapeMismatch(key: String, expected: [Int], actual: [Int])
     case file(SafetensorsError)
     case invalidConfig(String)
+    /// A precision this CPU or this architecture cannot run; never emulated.
+    case unsupportedPrecision(String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum WeightError: Error, Equatable, Sendable, CustomStringConvertible {
         case .shapeMismatch(let key, let expected, let actual): "tensor '\(key)' has shape \(actual); the model needs \(expected)"
         case .file(let error): error.description
         case .invalidConfig(let reason): "invalid model config: \(reason)"
+        case .unsupportedPrecision(let reason): "unsupported precision: \(reason)"
         }
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import Models
+import Numerics
+import Testing
+import VividTestSupport
+
+/// bf16 and int8 forward passes against fp32 on the parity fixtures: the same top-1 class for every view
+/// and head, and probabilities within 0.02 (bf16) or 0.05 (int8). Each test skips, saying why, on a CPU
+/// without the precision's instructions.
+@Suite("Reduced precision agrees with fp32 on the parity fixtures")
+struct PrecisionAgreementTests {
+    let scratch: TemporaryDirectory
+
+    init() throws { scratch = try TemporaryDirectory() }
+
+    /// The transformer fixtures: (converter, checkpoint, flags, input).
+    static let transformers: [(format: String, source: String, flags: [String], io: String)] = [
+        ("hf-vivit", "vivit/checkpoint", [], "vivit/io.safetensors"),
+        ("scenic-vivit", "vivit/scenic_checkpoint.msgpack", ["--frames", "8"], "vivit/io.safetensors"),
+        ("scenic-vivit", "vivit_fe/checkpoint.msgpack", ["--class-splits", "5,3", "--split-names", "noun,verb"], "vivit_fe/io.safetensors"),
+    ]
+
+    @Test("bf16: same top-1, |Δp| ≤ 0.02", .enabled(if: Precision.bf16.unsupportedReason == nil, "skipped: \(Precision.bf16.unsupportedReason ?? "")"),
+          arguments: transformers.indices)
+    func bfloat16(fixture: Int) throws { try expectAgreement(fixture: fixture, precision: .bf16, tolerance: 0.02) }
+
+    @Test("int8: same top-1, |Δp| ≤ 0.05", .enabled(if: Precision.int8.unsupportedReason == nil, "skipped: \(Precision.int8.unsupportedReason ?? "")"),
+          arguments: transformers.indices)
+    func int8(fixture: Int) throws { try expectAgreement(fixture: fixture, precision: .int8, tolerance: 0.05) }
+
+    @Test("The convnets refuse bf16 and int8 at load, naming the architecture (no reduced-precision convolutions yet)")
+    func convnetsRefuse() throws {
+        let folder = scratch.url.appendingPathComponent("csn").path
+        try convert(["vmz-csn", fixtures.appendingPathComponent("csn/vmz.pth").path, folder, "--frames", "8"])
+        for precision in [Precision.bf16, .int8] {
+            #expect(throws: WeightError.unsupportedPrecision("csn runs at fp32 only: its convolutions have no \(precision) path yet")) {
+                try ModelLoader.load(folder: folder, precision: precision)
+            }
+        }
+    }
+
+    private func expectAgreement(fixture: Int, precision: Precision, tolerance: Float) throws {
+        let (format, source, flags, io) = Self.transformers[fixture]
+        let folder = scratch.url.appendingPathComponent("model").path
+        try convert([format, fixtures.appendingPathComponent(source).path, folder] + flags)
+        let clips = try SafetensorsFile(path: fixtures.appendingPathComponent(io).path).tensor("clips")
+        let reference = try ModelLoader.load(folder: folder).forward(clips)
+        let reduced = try ModelLoader.load(folder: folder, precision: precision)
+        #expect(reduced.config.precision == precision)
+        let logits = try reduced.forward(clips)
+        for (expected, actual) in zip(reference, logits) {
+            let classes = expected.logits.shape[1]
+            for view in 0..<expected.logits.shape[0] {
+                let rows = (view * classes)..<((view + 1) * classes)
+                let p = softmax(Array(expected.logits.storage[rows])), q = softmax(Array(actual.logits.storage[rows]))
+                #expect(p.indices.max { p[$0] < p[$1] } == q.indices.max { q[$0] < q[$1] }, "\(expected.name) view \(view): top-1")
+                #expect(maxAbsoluteDifference(p, q) <= tolerance, "\(expected.name) view \(view)")
+            }
+        }
+    }
+
+    private func softmax(_ logits: [Float]) -> [Float] {
+        let largest = logits.max()!
+        let exponentials = logits.map { Foundation.exp($0 - largest) }
+        let sum = exponentials.reduce(0, +)
+        return exponentials.map { $0 / sum }
+    }
+}
