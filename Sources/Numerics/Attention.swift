@@ -1,25 +1,29 @@
 /// Scaled dot-product attention over heads that sit side by side in the feature dimension.
 public enum Attention {
+    /// Scratch that `apply` needs: one (length, length) score matrix per worker.
+    public static func scratchCount(length: Int) -> Int { Parallel.workers * length * length }
+
     /// For each sequence and head: softmax(Q Kᵀ / √dh) V.
+    ///
+    /// On OpenBLAS, each core takes whole problems; on oneDNN (bf16, or fp32 where `GEMM.fp32Library`
+    /// says so), groups of problems run as batched products (`applyBatched`).
     ///
     /// - Parameters:
     ///   - query, key, value: (sequences, length, heads · headSize), rows packed; head h is the column block
     ///     h · headSize ..< (h + 1) · headSize, read in place through the GEMM's leading dimension.
     ///   - output: (sequences, length, heads · headSize), heads written back side by side.
     ///   - scores: scratch of `scratchCount(length:)` values.
+    ///   - precision: fp32 or bf16.
     /// - Complexity: 4 · sequences · heads · length² · headSize operations in GEMMs, plus a softmax over
     ///   each of the sequences · heads · length score rows.
-    /// Scratch that `apply` needs: one (length, length) score matrix per worker.
-    public static func scratchCount(length: Int) -> Int { Parallel.workers * length * length }
-
     public static func apply(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
         into output: UnsafeMutablePointer<Float>, sequences: Int, length: Int, heads: Int, headSize: Int,
         scores: UnsafeMutablePointer<Float>, precision: Precision = .fp32
     ) {
-        if precision != .fp32 {
-            applyBFloat16(query: query, key: key, value: value, into: output, sequences: sequences, length: length,
-                          heads: heads, headSize: headSize)
+        if precision != .fp32 || GEMM.fp32Library == .oneDNN {
+            applyBatched(query: query, key: key, value: value, into: output, sequences: sequences, length: length,
+                         heads: heads, headSize: headSize, precision: precision)
             return
         }
         let width = heads * headSize
@@ -43,33 +47,40 @@ public enum Attention {
         }
     }
 
-    /// Score bytes one bf16 group of problems may take (fp32 scores and their bf16 copy): one head of
-    /// ViViT Model 1 (3,137 tokens) fits, so its twelve heads run as twelve pairs of products.
+    /// Score bytes one group of batched problems may take (fp32 scores, and their bf16 copy at bf16): one
+    /// head of ViViT Model 1 (3,137 tokens) fits, so its twelve heads run as twelve pairs of products.
     static let groupBudget = 64 << 20
 
-    /// The same attention with bf16 operands and fp32 accumulation, softmax in fp32: Q, K and V are
-    /// rounded to bf16 once, then groups of (sequence, head) problems run as two batched oneDNN products,
-    /// reading each head in place through strides.
-    static func applyBFloat16(
+    /// The same attention as two batched oneDNN products per group of (sequence, head) problems, each head
+    /// read in place through strides; softmax in fp32. At bf16, Q, K and V are rounded once and the
+    /// probabilities before the second product, with fp32 accumulation.
+    static func applyBatched(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
-        into output: UnsafeMutablePointer<Float>, sequences: Int, length: Int, heads: Int, headSize: Int
+        into output: UnsafeMutablePointer<Float>, sequences: Int, length: Int, heads: Int, headSize: Int, precision: Precision,
+        groupBudget: Int = groupBudget
     ) {
         let width = heads * headSize, rows = sequences * length
-        let operands = UnsafeMutablePointer<UInt16>.allocate(capacity: 3 * rows * width)
+        let reduced = precision != .fp32
+        let type: OneDNN.ElementType = reduced ? .bf16 : .f32
+        let operands = UnsafeMutablePointer<UInt16>.allocate(capacity: reduced ? 3 * rows * width : 1)
         defer { operands.deallocate() }
-        let (q, k, v) = (operands, operands + rows * width, operands + 2 * rows * width)
-        ReducedPrecision.toBFloat16(query, into: q, count: rows * width)
-        ReducedPrecision.toBFloat16(key, into: k, count: rows * width)
-        ReducedPrecision.toBFloat16(value, into: v, count: rows * width)
+        var (q, k, v) = (UnsafeRawPointer(query), UnsafeRawPointer(key), UnsafeRawPointer(value))
+        if reduced {
+            for (index, source) in [query, key, value].enumerated() {
+                ReducedPrecision.toBFloat16(source, into: operands + index * rows * width, count: rows * width)
+            }
+            (q, k, v) = (UnsafeRawPointer(operands), UnsafeRawPointer(operands + rows * width), UnsafeRawPointer(operands + 2 * rows * width))
+        }
+        let elementBytes = reduced ? 2 : 4
 
         // A group is (sequences s₀ ..< s₀ + gs) × (heads h₀ ..< h₀ + gh): whole sequences when all their
         // heads fit the budget, else one sequence's heads a few at a time.
-        let problemBytes = length * length * 6
+        let problemBytes = length * length * (reduced ? 6 : 4)
         let headsPerGroup = min(heads, max(1, groupBudget / problemBytes))
         let sequencesPerGroup = headsPerGroup == heads ? min(sequences, max(1, groupBudget / (problemBytes * heads))) : 1
         let problems = sequencesPerGroup * headsPerGroup
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: problems * length * length)
-        let probabilities = UnsafeMutablePointer<UInt16>.allocate(capacity: problems * length * length)
+        let probabilities = UnsafeMutablePointer<UInt16>.allocate(capacity: reduced ? problems * length * length : 1)
         defer {
             scores.deallocate()
             probabilities.deallocate()
@@ -84,16 +95,17 @@ public enum Attention {
                 let offset = firstSequence * length * width + firstHead * headSize
                 let dims = [groupSequences, groupHeads, length, headSize]
                 OneDNN.multiply(
-                    OneDNN.Operand(base: q + offset, type: .bf16, dims: dims, strides: headStrides),
-                    OneDNN.Operand(base: k + offset, type: .bf16, dims: [groupSequences, groupHeads, headSize, length], strides: transposedStrides),
+                    OneDNN.Operand(base: q + offset * elementBytes, type: type, dims: dims, strides: headStrides),
+                    OneDNN.Operand(base: k + offset * elementBytes, type: type, dims: [groupSequences, groupHeads, headSize, length],
+                                   strides: transposedStrides),
                     into: scores, .f32, epilogue: .init(scale: 1 / Float(headSize).squareRoot()), threads: GEMM.threads)
-                let scoreCount = groupSequences * groupHeads * length * length
+                let scoreDims = [groupSequences, groupHeads, length, length]
                 Softmax.rows(scores, rows: groupSequences * groupHeads * length, columns: length)
-                ReducedPrecision.toBFloat16(scores, into: probabilities, count: scoreCount)
+                if reduced { ReducedPrecision.toBFloat16(scores, into: probabilities, count: scoreDims.reduce(1, *)) }
                 OneDNN.multiply(
-                    OneDNN.Operand(base: probabilities, type: .bf16, dims: [groupSequences, groupHeads, length, length],
-                                   strides: OneDNN.denseStrides([groupSequences, groupHeads, length, length])),
-                    OneDNN.Operand(base: v + offset, type: .bf16, dims: dims, strides: headStrides),
+                    OneDNN.Operand(base: reduced ? UnsafeRawPointer(probabilities) : UnsafeRawPointer(scores), type: type,
+                                   dims: scoreDims, strides: OneDNN.denseStrides(scoreDims)),
+                    OneDNN.Operand(base: v + offset * elementBytes, type: type, dims: dims, strides: headStrides),
                     into: output + offset, .f32, cStrides: headStrides, threads: GEMM.threads)
             }
         }

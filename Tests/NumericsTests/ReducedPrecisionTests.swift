@@ -58,6 +58,24 @@ struct ReducedPrecisionTests {
         #expect(maxAbsoluteDifference(c, expected) < 1e-4)
     }
 
+    /// Budgets that make one group of every sequence, groups of two sequences (the last one short), and
+    /// groups of one sequence's single head.
+    @Test("Batched attention on oneDNN, fp32 and bf16, against the reference",
+          arguments: [(5, 9, 64 << 20), (5, 9, 2_000), (2, 40, 10_000)], [Precision.fp32, .bf16])
+    func batchedAttention(shape: (sequences: Int, length: Int, budget: Int), precision: Precision) throws {
+        try #require(precision.unsupportedReason == nil, "this CPU has no native bf16")
+        var random = SeededRandom(seed: 6)
+        let (heads, headSize) = (3, 8)
+        let count = shape.sequences * shape.length * heads * headSize
+        let q = random.floats(count, scale: 2), k = random.floats(count, scale: 2), v = random.floats(count)
+        var output = [Float](repeating: 0, count: count)
+        Attention.applyBatched(query: q, key: k, value: v, into: &output, sequences: shape.sequences, length: shape.length,
+                               heads: heads, headSize: headSize, precision: precision, groupBudget: shape.budget)
+        let expected = Reference.attention(query: q, key: k, value: v, sequences: shape.sequences, length: shape.length,
+                                           heads: heads, headSize: headSize)
+        #expect(maxAbsoluteDifference(output, expected) < (precision == .fp32 ? 1e-5 : 0.02))
+    }
+
     /// A layer of both layouts at `precision` against the fp32 reference, with bias and a residual; the
     /// tolerance is relative to the largest output.
     @Test("Linear at bf16, both layouts, bias and residual, within 1% of the largest output",
