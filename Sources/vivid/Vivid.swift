@@ -12,4 +12,9 @@ struct Vivid: ParsableCommand {
 
     /// The version `/status` reports.
     static let version = "0.1.0"
+
+    static func main() {
+        OpenMPWaitPolicy.ensurePassive()
+        main(nil)
+    }
 }
