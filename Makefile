@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: deps build serve test bench-decode bench-convnets bench-server clean
+.PHONY: deps build serve test bench-decode bench-convnets bench-server bench-peers clean
 
 ## deps: install the Debian packages Vivid builds and tests with (only those missing)
 deps:
@@ -41,6 +41,10 @@ bench-convnets: build
 ## bench-server: /classify overhead against `vivid classify`, /status latency under load (Benchmarks/server.sh)
 bench-server: build
 	bash Benchmarks/server.sh .build/release/vivid
+
+## bench-peers: every architecture in PyTorch, ONNX Runtime, OpenVINO fp32/bf16 and vivid fp32/bf16/int8, one table (Benchmarks/peers.sh; a venv outside the repository)
+bench-peers: build
+	bash Benchmarks/peers.sh .build/release/vivid
 
 clean:
 	rm -rf .build
