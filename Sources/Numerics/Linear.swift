@@ -9,10 +9,12 @@ public struct Linear: Sendable {
 
     /// The weight matrix in the format the layer's products read; converted once, when the layer is made.
     enum Weights: Sendable {
+        /// As loaded, for OpenBLAS.
         case fp32(Tensor)
-        case bf16([UInt16])
-        /// Symmetric int8 values with one scale per output column: w ≈ values · scales[column].
-        case int8(values: [Int8], scales: [Float])
+        /// fp32 or bf16, packed for oneDNN.
+        case packed(OneDNN.PackedWeights)
+        /// Symmetric int8 values with one scale per output column, w ≈ values · scales[column], packed for oneDNN.
+        case int8(OneDNN.PackedWeights, scales: [Float])
     }
 
     let weights: Weights
@@ -32,18 +34,19 @@ public struct Linear: Sendable {
         self.inputSize = inputSize
         self.outputSize = outputSize
         self.precision = precision
+        let operand = { (base: UnsafeRawPointer, type: OneDNN.ElementType) in
+            OneDNN.Operand.matrix(base, type, rows: inputSize, columns: outputSize,
+                                  leadingDimension: layout == .inputMajor ? outputSize : inputSize, transposed: layout == .outputMajor)
+        }
         switch precision {
-        case .fp32:
+        case .fp32 where GEMM.fp32Library == .openBLAS:
             weights = .fp32(weight)
-        case .bf16:
-            weights = .bf16(weight.storage.withUnsafeBufferPointer { values in
-                [UInt16](unsafeUninitializedCapacity: values.count) { target, count in
-                    ReducedPrecision.toBFloat16(values.baseAddress!, into: target.baseAddress!, count: values.count)
-                    count = values.count
-                }
-            })
+        case .fp32, .bf16:
+            let type: OneDNN.ElementType = precision == .fp32 ? .f32 : .bf16
+            weights = .packed(weight.storage.withUnsafeBytes { .init(operand($0.baseAddress!, .f32), as: type, inputType: type) })
         case .int8:
-            weights = Linear.quantisedColumns(weight.storage, layout: layout, inputSize: inputSize, outputSize: outputSize)
+            let (values, scales) = Linear.quantisedColumns(weight.storage, layout: layout, inputSize: inputSize, outputSize: outputSize)
+            weights = .int8(values.withUnsafeBytes { .init(operand($0.baseAddress!, .s8), as: .s8, inputType: .s8) }, scales: scales)
         }
     }
 
@@ -55,22 +58,22 @@ public struct Linear: Sendable {
         switch weights {
         case .fp32(let weight):
             applyFloat32(weight, input, rows: rows, into: output, accumulating: accumulating)
-        case .bf16(let weight):
+        case .packed(let weight) where weight.type == .bf16:
             let operand = UnsafeMutablePointer<UInt16>.allocate(capacity: rows * inputSize)
             defer { operand.deallocate() }
             ReducedPrecision.toBFloat16(input, into: operand, count: rows * inputSize)
-            weight.withUnsafeBufferPointer { weight in
-                multiply(operand, weight.baseAddress!, .bf16, rows: rows, into: output, accumulating: accumulating)
-            }
-        case .int8(let values, let scales):
-            applyInt8(values, columnScales: scales, input, rows: rows, into: output, accumulating: accumulating)
+            multiply(operand, weight, rows: rows, into: output, accumulating: accumulating)
+        case .packed(let weight):
+            multiply(input, weight, rows: rows, into: output, accumulating: accumulating)
+        case .int8(let weight, let scales):
+            applyInt8(weight, columnScales: scales, input, rows: rows, into: output, accumulating: accumulating)
         }
     }
 
     /// Rows quantised with their own scales, the product scaled by the weights' column scales on oneDNN,
     /// then one pass for the row scales, bias and residual: oneDNN 2.6 fuses no per-row scale into its
     /// fast int8 kernels.
-    private func applyInt8(_ weight: [Int8], columnScales: [Float], _ input: UnsafePointer<Float>, rows: Int,
+    private func applyInt8(_ weight: OneDNN.PackedWeights, columnScales: [Float], _ input: UnsafePointer<Float>, rows: Int,
                            into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
         let operand = UnsafeMutablePointer<Int8>.allocate(capacity: rows * inputSize)
         let rowScales = UnsafeMutablePointer<Float>.allocate(capacity: rows)
@@ -81,12 +84,8 @@ public struct Linear: Sendable {
             if accumulating { products.deallocate() }
         }
         ReducedPrecision.quantiseRows(input, rows: rows, columns: inputSize, into: operand, scales: rowScales)
-        weight.withUnsafeBytes { weight in
-            OneDNN.multiply(
-                .matrix(operand, .s8, rows: rows, columns: inputSize, leadingDimension: inputSize),
-                weightOperand(weight.baseAddress!, .s8), into: products, .f32,
-                epilogue: .init(columnScales: columnScales), threads: GEMM.threads)
-        }
+        OneDNN.multiply(.matrix(operand, .s8, rows: rows, columns: inputSize, leadingDimension: inputSize), weight.operand,
+                        into: products, .f32, epilogue: .init(columnScales: columnScales), threads: GEMM.threads)
         if let bias {
             bias.storage.withUnsafeBufferPointer { bias in
                 ReducedPrecision.scaleRows(products, rows: rows, columns: outputSize, by: rowScales, adding: bias.baseAddress!,
@@ -98,11 +97,7 @@ public struct Linear: Sendable {
         }
     }
 
-    /// The weight matrix as the (inputSize, outputSize) operand of a oneDNN product.
-    private func weightOperand(_ weight: UnsafeRawPointer, _ type: OneDNN.ElementType) -> OneDNN.Operand {
-        .matrix(weight, type, rows: inputSize, columns: outputSize,
-                leadingDimension: layout == .inputMajor ? outputSize : inputSize, transposed: layout == .outputMajor)
-    }
+
 
     private func applyFloat32(_ weight: Tensor, _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
         if let bias {
@@ -124,11 +119,12 @@ public struct Linear: Sendable {
         }
     }
 
-    /// A bf16 product on oneDNN, with the bias and residual applied to its fp32 accumulator.
-    private func multiply(_ input: UnsafeRawPointer, _ weight: UnsafeRawPointer, _ type: OneDNN.ElementType, rows: Int,
+    /// A product on oneDNN (bf16, or fp32 where fp32 products run there), with the bias and residual applied
+    /// to its fp32 accumulator.
+    private func multiply(_ input: UnsafeRawPointer, _ weight: OneDNN.PackedWeights, rows: Int,
                           into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
-        let a = OneDNN.Operand.matrix(input, type, rows: rows, columns: inputSize, leadingDimension: inputSize)
-        let b = weightOperand(weight, type)
+        let a = OneDNN.Operand.matrix(input, weight.type, rows: rows, columns: inputSize, leadingDimension: inputSize)
+        let b = weight.operand
         func run(bias: UnsafePointer<Float>?) {
             OneDNN.multiply(a, b, into: output, .f32, epilogue: .init(bias: bias, accumulate: accumulating), threads: GEMM.threads)
         }
@@ -140,7 +136,7 @@ public struct Linear: Sendable {
     }
 
     /// Symmetric per-output-column int8 quantisation of a weight matrix in either layout.
-    private static func quantisedColumns(_ weight: [Float], layout: Layout, inputSize: Int, outputSize: Int) -> Weights {
+    private static func quantisedColumns(_ weight: [Float], layout: Layout, inputSize: Int, outputSize: Int) -> (values: [Int8], scales: [Float]) {
         var scales = [Float](repeating: 0, count: outputSize)
         for (index, value) in weight.enumerated() {
             let column = layout == .inputMajor ? index % outputSize : index / inputSize
@@ -151,6 +147,6 @@ public struct Linear: Sendable {
             let scale = scales[layout == .inputMajor ? index % outputSize : index / inputSize]
             return scale > 0 ? Int8((value / scale).rounded(.toNearestOrEven)) : 0
         }
-        return .int8(values: values, scales: scales)
+        return (values, scales)
     }
 }

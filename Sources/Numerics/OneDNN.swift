@@ -27,6 +27,8 @@ enum OneDNN {
         var type: ElementType
         var dims: [Int]
         var strides: [Int]
+        /// A layout of oneDNN's own (packed weights), used instead of `strides`.
+        var layout: dnnl_memory_desc_t? = nil
 
         /// A row-major (rows, columns) matrix whose rows are `leadingDimension` apart, or its transpose.
         static func matrix(_ base: UnsafeRawPointer, _ type: ElementType, rows: Int, columns: Int,
@@ -36,6 +38,7 @@ enum OneDNN {
         }
 
         func descriptor() -> dnnl_memory_desc_t {
+            if let layout { return layout }
             var descriptor = dnnl_memory_desc_t()
             var dims = dims.map(Int64.init), strides = strides.map(Int64.init)
             check(dnnl_memory_desc_init_by_strides(&descriptor, Int32(dims.count), &dims, type.dnnl, &strides), "memory \(self.dims)")
@@ -122,7 +125,7 @@ enum OneDNN {
     }
 
     /// Runs `primitive` on a stream of its own, wrapping each pointer in a memory object for the call.
-    private static func execute(_ primitive: dnnl_primitive_t?, _ arguments: [(Int32, UnsafeRawPointer, dnnl_memory_desc_t)]) {
+    static func execute(_ primitive: dnnl_primitive_t?, _ arguments: [(Int32, UnsafeRawPointer, dnnl_memory_desc_t)]) {
         var memories: [dnnl_memory_t?] = []
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
         var executionArguments: [dnnl_exec_arg_t] = []
@@ -141,7 +144,7 @@ enum OneDNN {
     }
 
     /// The CPU engine, created once.
-    nonisolated(unsafe) private static let engine: dnnl_engine_t? = {
+    nonisolated(unsafe) static let engine: dnnl_engine_t? = {
         var engine: dnnl_engine_t?
         check(dnnl_engine_create(&engine, dnnl_cpu, 0), "CPU engine")
         return engine
@@ -158,7 +161,7 @@ enum OneDNN {
 
     /// oneDNN refuses only descriptions that Vivid's layers never make (their shapes are checked at load),
     /// so a refusal is a bug in the caller.
-    private static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+    static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
         precondition(status == dnnl_success, "oneDNN refused \(what()): status \(status.rawValue)")
     }
 }
