@@ -1,11 +1,11 @@
 import CDNNL
 
-/// oneDNN's matrix product, the one place Vivid calls the library: fp32 products where OpenBLAS has no
-/// kernel for this CPU, and every bf16 and int8 product.
+/// Vivid's calls into oneDNN (with `PackedWeights`, and `CPUCapabilities` for the instruction set): fp32
+/// products where OpenBLAS has no kernel for this CPU, and every bf16 and int8 product.
 ///
 /// Each call describes its operands by shape and strides, so a head's column block or a transposed
-/// weight is read in place, as with `GEMM.Operand`. Primitives come from oneDNN's primitive cache (about
-/// 7 µs for a cached one), so nothing is kept per layer. Scratch memory is per call
+/// matrix is read in place, as with `GEMM.Operand`. Primitives come from oneDNN's primitive cache (about
+/// 7 µs for a cached one), so no primitive is kept per layer. Scratch memory is per call
 /// (`dnnl_scratchpad_mode_user`): a model may run on several workers at once.
 enum OneDNN {
     /// An element type oneDNN reads or writes.
