@@ -39,6 +39,34 @@ struct PrecisionAgreementTests {
         }
     }
 
+    @Test("config.json's precision is read, a flag replaces it, and an unknown word is an error naming it")
+    func configPrecision() throws {
+        var config = TinyModels.factorisedConfig()
+        config.precision = .int8
+        let folder = try TinyModels.randomFolder(config: config, at: scratch.url.appendingPathComponent("int8"))
+        let text = try String(contentsOfFile: folder + "/config.json", encoding: .utf8)
+        #expect(text.contains("\"precision\" : \"int8\""))
+        if Precision.int8.unsupportedReason == nil {
+            #expect(try ModelLoader.load(folder: folder).config.precision == .int8)
+        } else {
+            #expect(throws: WeightError.unsupportedPrecision(Precision.int8.unsupportedReason!)) { try ModelLoader.load(folder: folder) }
+        }
+        #expect(try ModelLoader.load(folder: folder, precision: .fp32).config.precision == .fp32)
+
+        try text.replacingOccurrences(of: "\"int8\"", with: "\"fp16\"").write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try ModelLoader.load(folder: folder)
+            Issue.record("an unknown precision loaded")
+        } catch {
+            #expect("\(error)".contains("fp16"))
+        }
+        // Absent means fp32.
+        config.precision = .fp32
+        let plain = try TinyModels.randomFolder(config: config, at: scratch.url.appendingPathComponent("fp32"))
+        #expect(!(try String(contentsOfFile: plain + "/config.json", encoding: .utf8)).contains("precision"))
+        #expect(try ModelLoader.load(folder: plain).config.precision == .fp32)
+    }
+
     private func expectAgreement(fixture: Int, precision: Precision, tolerance: Float) throws {
         let (format, source, flags, io) = Self.transformers[fixture]
         let folder = scratch.url.appendingPathComponent("model").path
