@@ -93,8 +93,7 @@ public enum GEMM {
             return library
         }
         let fusedKernels: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
-        let openBLASKernel = String(cString: openblas_get_corename()).lowercased()
-        return fusedKernels.contains(openBLASKernel) || !CPUCapabilities.current.hasAVX2 ? .openBLAS : .oneDNN
+        return fusedKernels.contains(openBLASKernel.lowercased()) || !CPUCapabilities.current.hasAVX2 ? .openBLAS : .oneDNN
     }()
 
     /// The kernel OpenBLAS picked for this CPU (such as `Haswell` or `Prescott`), for benchmark reports.

@@ -86,18 +86,11 @@ public struct Linear: Sendable {
         ReducedPrecision.quantiseRows(input, rows: rows, columns: inputSize, into: operand, scales: rowScales)
         OneDNN.multiply(.matrix(operand, .s8, rows: rows, columns: inputSize, leadingDimension: inputSize), weight.operand,
                         into: products, .f32, epilogue: .init(columnScales: columnScales), threads: GEMM.threads)
-        if let bias {
-            bias.storage.withUnsafeBufferPointer { bias in
-                ReducedPrecision.scaleRows(products, rows: rows, columns: outputSize, by: rowScales, adding: bias.baseAddress!,
-                                           into: output, accumulating: accumulating)
-            }
-        } else {
-            ReducedPrecision.scaleRows(products, rows: rows, columns: outputSize, by: rowScales, adding: nil,
+        withBias { bias in
+            ReducedPrecision.scaleRows(products, rows: rows, columns: outputSize, by: rowScales, adding: bias,
                                        into: output, accumulating: accumulating)
         }
     }
-
-
 
     private func applyFloat32(_ weight: Tensor, _ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
         if let bias {
@@ -124,15 +117,15 @@ public struct Linear: Sendable {
     private func multiply(_ input: UnsafeRawPointer, _ weight: OneDNN.PackedWeights, rows: Int,
                           into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
         let a = OneDNN.Operand.matrix(input, weight.type, rows: rows, columns: inputSize, leadingDimension: inputSize)
-        let b = weight.operand
-        func run(bias: UnsafePointer<Float>?) {
-            OneDNN.multiply(a, b, into: output, .f32, epilogue: .init(bias: bias, accumulate: accumulating), threads: GEMM.threads)
+        withBias { bias in
+            OneDNN.multiply(a, weight.operand, into: output, .f32, epilogue: .init(bias: bias, accumulate: accumulating), threads: GEMM.threads)
         }
-        if let bias {
-            bias.storage.withUnsafeBufferPointer { run(bias: $0.baseAddress!) }
-        } else {
-            run(bias: nil)
-        }
+    }
+
+    /// Calls `body` with the bias's values, or with nil for a layer without bias.
+    private func withBias(_ body: (UnsafePointer<Float>?) -> Void) {
+        guard let bias else { return body(nil) }
+        bias.storage.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// Symmetric per-output-column int8 quantisation of a weight matrix in either layout.
