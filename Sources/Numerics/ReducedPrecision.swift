@@ -30,10 +30,6 @@ public enum ReducedPrecision {
         return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
     }
 
-    /// The float32 value of a bfloat16 bit pattern.
-    @inline(__always)
-    public static func float(bfloat16 bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
-
     /// Symmetric int8 quantisation of each of `rows` rows of `columns` values: row i becomes
     /// round(x / s_i) with s_i = max|x_i| / 127, written to `target` with `scales[i] = s_i`.
     public static func quantiseRows(_ source: UnsafePointer<Float>, rows: Int, columns: Int,
