@@ -124,6 +124,18 @@ enum OneDNN {
         execute(primitive, arguments)
     }
 
+    /// Copies `source`, laid out as `from`, into `target` as `to` (oneDNN converts the type and blocking).
+    static func reorder(_ source: UnsafeRawPointer, _ from: dnnl_memory_desc_t, into target: UnsafeMutableRawPointer, _ to: dnnl_memory_desc_t) {
+        var (from, to) = (from, to)
+        var descriptor: dnnl_primitive_desc_t?
+        check(dnnl_reorder_primitive_desc_create(&descriptor, &from, engine, &to, engine, nil), "reorder")
+        defer { dnnl_primitive_desc_destroy(descriptor) }
+        var primitive: dnnl_primitive_t?
+        check(dnnl_primitive_create(&primitive, descriptor), "reorder")
+        defer { dnnl_primitive_destroy(primitive) }
+        execute(primitive, [(DNNL_ARG_FROM, source, from), (DNNL_ARG_TO, UnsafeRawPointer(target), to)])
+    }
+
     /// Runs `primitive` on a stream of its own, wrapping each pointer in a memory object for the call.
     static func execute(_ primitive: dnnl_primitive_t?, _ arguments: [(Int32, UnsafeRawPointer, dnnl_memory_desc_t)]) {
         var memories: [dnnl_memory_t?] = []

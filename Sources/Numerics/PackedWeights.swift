@@ -33,15 +33,7 @@ extension OneDNN {
             layout = dnnl_primitive_desc_query_md(chooser, dnnl_query_weights_md, 0).pointee
             var target = layout
             storage = .allocate(byteCount: max(64, dnnl_memory_desc_get_size(&target)), alignment: 64)
-
-            var sourceLayout = source.descriptor()
-            var reorder: dnnl_primitive_desc_t?
-            check(dnnl_reorder_primitive_desc_create(&reorder, &sourceLayout, engine, &target, engine, nil), "weights reorder")
-            defer { dnnl_primitive_desc_destroy(reorder) }
-            var primitive: dnnl_primitive_t?
-            check(dnnl_primitive_create(&primitive, reorder), "weights reorder")
-            defer { dnnl_primitive_destroy(primitive) }
-            execute(primitive, [(DNNL_ARG_FROM, source.base, sourceLayout), (DNNL_ARG_TO, UnsafeRawPointer(storage), layout)])
+            reorder(source.base, source.descriptor(), into: storage, layout)
         }
 
         deinit { storage.deallocate() }

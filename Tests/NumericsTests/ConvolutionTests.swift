@@ -45,6 +45,29 @@ struct ConvolutionTests {
         }
     }
 
+    /// Two input sizes on one layer: the second plan's weights come back from the first plan's packing.
+    @Test("Blocked convolution on oneDNN with bias and ReLU, two input sizes on one layer",
+          arguments: denseWindows.filter { !$0.isPointwise })
+    func blocked(window: Window3D) {
+        var random = SeededRandom(seed: 11)
+        let (channels, outputs) = (20, 18)
+        let weight = random.floats(outputs * channels * window.volume), bias = random.floats(outputs)
+        for relu in [false, true] {
+            let layer = BlockedConvolution(weight: weight, bias: bias, channels: channels, outputs: outputs, window: window, relu: relu)
+            for size in [[5, 9, 37], [8, 12, 12]] {
+                let input = random.floats(channels * size.reduce(1, *))
+                var output = [Float](repeating: .nan, count: outputs * window.output(size).reduce(1, *))
+                input.withUnsafeBufferPointer { layer.forward(input: $0.baseAddress!, size: size, into: &output) }
+                var expected = Reference.convolution3D(input, channels: channels, size: size, weight: weight, bias: bias,
+                                                       outputs: outputs, groups: 1, window: window)
+                if relu { expected = expected.map { max(0, $0) } }
+                // Sums of up to 4,900 products of magnitude ≤ 1: a float32 tolerance relative to the outputs' scale.
+                let scale = max(1, expected.map(abs).max()!)
+                #expect(maxAbsoluteDifference(output, expected) < 1e-5 * scale, "\(window) relu \(relu) size \(size)")
+            }
+        }
+    }
+
     @Test("Narrow convolution (few channels, computed directly) against the reference: one and two blocks of outputs",
           arguments: denseWindows.filter { NarrowConvolution3D.suits(channels: 3, outputs: 11, window: $0) })
     func narrow(window: Window3D) {

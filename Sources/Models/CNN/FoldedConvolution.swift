@@ -21,6 +21,8 @@ struct FoldedConvolution {
     private let profileKind: String
     private let weight: [Float]
     private let bias: [Float]
+    /// Dense windows other than pointwise and few-channel ones run on oneDNN's blocked kernels.
+    private let blocked: BlockedConvolution?
 
     /// Loads and folds one convolution and its norm; padding is PyTorch's `kernel // 2` on every axis.
     init(
@@ -41,7 +43,13 @@ struct FoldedConvolution {
             scale: try vector("weight"), shift: try vector("bias"), mean: try vector("running_mean"), variance: try vector("running_var"),
             epsilon: epsilon)
         bias = BatchNorm.fold(statistics, weight: &weight, bias: nil, outputs: outputs)
-        self.weight = weight
+        if grouping == .dense && !window.isPointwise && !NarrowConvolution3D.suits(channels: inputs, outputs: outputs, window: window) {
+            blocked = BlockedConvolution(weight: weight, bias: bias, channels: inputs, outputs: outputs, window: window, relu: relu)
+            self.weight = []  // the blocked convolution keeps its own
+        } else {
+            blocked = nil
+            self.weight = weight
+        }
     }
 
     /// The output of this layer for `input`.
@@ -52,6 +60,12 @@ struct FoldedConvolution {
     private func convolve(_ input: FeatureMap) -> FeatureMap {
         precondition(input.channels == inputs, "expected \(inputs) channels, got \(input.channels)")
         var output = FeatureMap(channels: outputs, size: window.output(input.size))
+        if let blocked {
+            input.values.withUnsafeBufferPointer { source in
+                output.values.withUnsafeMutableBufferPointer { blocked.forward(input: source.baseAddress!, size: input.size, into: $0.baseAddress!) }
+            }
+            return output
+        }
         weight.withUnsafeBufferPointer { weight in
             bias.withUnsafeBufferPointer { bias in
                 input.values.withUnsafeBufferPointer { source in
