@@ -1,7 +1,8 @@
 import CDNNL
 
-/// Vivid's calls into oneDNN (with `PackedWeights`, and `CPUCapabilities` for the instruction set): fp32
-/// products where OpenBLAS has no kernel for this CPU, and every bf16 and int8 product.
+/// Vivid's matrix products on oneDNN (its other calls: `PackedWeights`, `BlockedConvolution`, and
+/// `CPUCapabilities` for the instruction set): fp32 products where OpenBLAS has no kernel for this CPU, and
+/// every bf16 and int8 product.
 ///
 /// Each call describes its operands by shape and strides, so a head's column block or a transposed
 /// matrix is read in place, as with `GEMM.Operand`. Primitives come from oneDNN's primitive cache (about
