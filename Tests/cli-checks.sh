@@ -111,6 +111,25 @@ import json, sys
 assert json.load(sys.stdin)["precision"] in ("bf16", "fp32")'
   VIVID_PRECISION=fp32 "$vivid" classify --model Models/demo Models/demo/examples/00000_take_cup.mp4 >/dev/null
 }
+# vivid runs with OMP_WAIT_POLICY=passive (it re-executes itself once to set it), and keeps a policy the user set.
+openmp_wait_policy() {
+  local expected pid policy
+  for expected in passive active; do
+    if [ "$expected" = active ]; then
+      OMP_WAIT_POLICY=active "$vivid" serve --model Models/demo --host 127.0.0.1 --port 0 2>/dev/null & pid=$!
+    else
+      env -u OMP_WAIT_POLICY "$vivid" serve --model Models/demo --host 127.0.0.1 --port 0 2>/dev/null & pid=$!
+    fi
+    policy=""
+    for _ in $(seq 50); do
+      policy=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | sed -n 's/^OMP_WAIT_POLICY=//p')
+      [ -n "$policy" ] && break
+      sleep 0.1
+    done
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    [ "$policy" = "$expected" ] || { echo "OMP_WAIT_POLICY is '$policy', expected $expected" >&2; return 1; }
+  done
+}
 # The converted CNN fixtures through the whole path (decode, sample 2×3 views, forward, aggregate): a CSN and
 # the two-head EPIC SlowFast (whose answer has verb, noun and action), at the converters' preprocessing.
 cnn_models_classify() {
@@ -177,6 +196,7 @@ check "sample writes clips and the view plan" sample_writes_clips
 check "forward of a converted Scenic checkpoint matches the reference logits" forward_matches_reference
 check "bench reports its JSON fields, and the median and spread of --runs" bench_reports_json
 check "--precision and VIVID_PRECISION: unknown words exit 2, auto resolves by the CPU" precision_settings
+check "vivid sets OMP_WAIT_POLICY=passive for itself, and keeps one the user set" openmp_wait_policy
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised

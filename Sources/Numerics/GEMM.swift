@@ -83,18 +83,19 @@ public enum GEMM {
         case oneDNN = "onednn"
     }
 
-    /// The library fp32 products run on: OpenBLAS, unless the kernel it picked for this CPU has no FMA
-    /// while the CPU has AVX2 or better. OpenBLAS chooses by CPU model, so a model newer than its release
-    /// gets the SSE3 `Prescott` kernel (Debian's 0.3.21 on an Emerald Rapids Xeon: 41 against 282 GFLOP/s
-    /// with its `Cooperlake` kernel), while oneDNN chooses by instruction set. `VIVID_FP32_GEMM=openblas`
-    /// or `onednn` overrides the choice (benchmarks compare the two).
-    public static let fp32Library: Library = {
-        if let setting = getenv("VIVID_FP32_GEMM").map({ String(cString: $0) }), let library = Library(rawValue: setting) {
-            return library
-        }
+    /// The library fp32 products run on here (`library(override:openBLASKernel:cpu:)`).
+    public static let fp32Library = library(override: getenv("VIVID_FP32_GEMM").map { String(cString: $0) },
+                                            openBLASKernel: openBLASKernel, cpu: .current)
+
+    /// OpenBLAS, unless the kernel it picked has no FMA while the CPU has AVX2 or better: OpenBLAS chooses by
+    /// CPU model, so a model newer than its release gets the SSE3 `Prescott` kernel (several times slower,
+    /// `Benchmarks/RESULTS.md`), while oneDNN chooses by instruction set. `override` (`VIVID_FP32_GEMM`,
+    /// `openblas` or `onednn`) wins; benchmarks compare the two.
+    static func library(override: String?, openBLASKernel: String, cpu: CPUCapabilities) -> Library {
+        if let override, let library = Library(rawValue: override) { return library }
         let fusedKernels: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
-        return fusedKernels.contains(openBLASKernel.lowercased()) || !CPUCapabilities.current.hasAVX2 ? .openBLAS : .oneDNN
-    }()
+        return fusedKernels.contains(openBLASKernel.lowercased()) || !cpu.hasAVX2 ? .openBLAS : .oneDNN
+    }
 
     /// The kernel OpenBLAS picked for this CPU (such as `Haswell` or `Prescott`), for benchmark reports.
     public static var openBLASKernel: String { String(cString: openblas_get_corename()) }

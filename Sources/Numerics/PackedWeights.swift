@@ -3,9 +3,9 @@ import CDNNL
 extension OneDNN {
     /// A weight matrix reordered once, at load, into the blocked layout oneDNN's product kernels read.
     ///
-    /// Read in the checkpoint's own (K, N) row-major layout, a product of ViViT-B's MLP (3,152 × 768 × 3,072)
-    /// took 87 ms against 52 ms from this layout (fp32, this machine). The layout is the one oneDNN picks
-    /// for a product of `representativeRows` rows; its kernels read it for any number of rows.
+    /// Read in a checkpoint's (K, N) row-major layout, oneDNN's kernels ran ViViT-B's MLP products at about
+    /// 60% of their speed from this layout (`Benchmarks/RESULTS.md`). The layout is the one oneDNN picks for
+    /// a product of `representativeRows` rows; its kernels read it for any number of rows.
     final class PackedWeights: @unchecked Sendable {
         let type: ElementType
         let rows: Int, columns: Int

@@ -31,8 +31,9 @@ public enum Precision: String, Sendable, Codable, CaseIterable {
 
     /// Why this CPU cannot run the precision (the instruction set it lacks), or nil when it can: Vivid
     /// never emulates a precision slowly.
-    public var unsupportedReason: String? {
-        let cpu = CPUCapabilities.current
+    public var unsupportedReason: String? { unsupportedReason(on: .current) }
+
+    func unsupportedReason(on cpu: CPUCapabilities) -> String? {
         switch self {
         case .fp32: return nil
         case .bf16:

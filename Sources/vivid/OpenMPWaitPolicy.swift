@@ -4,7 +4,7 @@ import Glibc
 ///
 /// With libgomp's default policy they spin for a while after each parallel region, taking the cores from
 /// the vectorised kernels (norms, softmax, GELU, conversions) that run between products on Vivid's own
-/// threads: a ViViT-B FE view took 12–19% longer (`Benchmarks/RESULTS.md`). libgomp reads
+/// threads (`Benchmarks/RESULTS.md`, "OpenMP threads that spin"). libgomp reads
 /// `OMP_WAIT_POLICY` only when it loads, before any Swift code runs, so `vivid` sets it and executes
 /// itself again, once; a policy the user set is kept.
 enum OpenMPWaitPolicy {
