@@ -22,7 +22,6 @@ public struct Linear: Sendable {
     public let layout: Layout
     public let inputSize: Int
     public let outputSize: Int
-    public let precision: Precision
 
     /// A layer over `weight` (any shape whose elements form the (in, out) or (out, in) matrix, such as a
     /// Flax attention kernel (D, H, dh)) and an optional bias of `outputSize` values, run at `precision`.
@@ -33,7 +32,6 @@ public struct Linear: Sendable {
         self.layout = layout
         self.inputSize = inputSize
         self.outputSize = outputSize
-        self.precision = precision
         let operand = { (base: UnsafeRawPointer, type: OneDNN.ElementType) in
             OneDNN.Operand.matrix(base, type, rows: inputSize, columns: outputSize,
                                   leadingDimension: layout == .inputMajor ? outputSize : inputSize, transposed: layout == .outputMajor)
