@@ -19,8 +19,8 @@ public enum ModelLoader {
     /// The model `config.architecture` names, with parameters from `weights`.
     public static func make(config: ModelConfig, weights: WeightSource) throws(WeightError) -> any ActionModel {
         if let reason = config.precision.unsupportedReason { throw .unsupportedPrecision(reason) }
-        if config.precision != .fp32 && !["vivit", "vivit_factorised_encoder"].contains(config.architecture) {
-            throw .unsupportedPrecision("\(config.architecture) runs at fp32 only: its convolutions have no \(config.precision) path yet")
+        if config.precision == .int8 && !["vivit", "vivit_factorised_encoder"].contains(config.architecture) {
+            throw .unsupportedPrecision("\(config.architecture) runs at fp32 or bf16: its convolutions have no int8 path yet")
         }
         return switch config.architecture {
         case "vivit": try ViViT(config: config, weights: weights)

@@ -13,13 +13,17 @@ public final class BlockedConvolution: @unchecked Sendable {
     public let outputs: Int
     public let window: Window3D
     public let relu: Bool
+    /// The element type of the input and weights as the kernels read them (fp32 or bf16); the output and its
+    /// accumulation are fp32 in both.
+    public let operandType: Precision
     private var weight: [Float]?
     private let bias: [Float]
     private var plans: [[Int]: Plan] = [:]
     private let lock = NSLock()
 
     /// A convolution over `weight` (D, C, kt, kh, kw), as PyTorch stores it, and `bias` (D).
-    public init(weight: [Float], bias: [Float], channels: Int, outputs: Int, window: Window3D, relu: Bool) {
+    public init(weight: [Float], bias: [Float], channels: Int, outputs: Int, window: Window3D, relu: Bool, operandType: Precision = .fp32) {
+        precondition(operandType != .int8, "int8 convolutions are not offered")
         precondition(weight.count == outputs * channels * window.volume && bias.count == outputs, "weights do not fit the window")
         self.weight = weight
         self.bias = bias
@@ -27,6 +31,7 @@ public final class BlockedConvolution: @unchecked Sendable {
         self.outputs = outputs
         self.window = window
         self.relu = relu
+        self.operandType = operandType
     }
 
     /// Computes the convolution of `input` (C, T, H, W) with `size` (T, H, W) into `output` (D, T′, H′, W′).
@@ -82,10 +87,10 @@ public final class BlockedConvolution: @unchecked Sendable {
         init(size: [Int], convolution: BlockedConvolution, weight: UnsafeRawPointer, bias: UnsafeRawPointer) {
             let window = convolution.window
             let outputSize = window.output(size)
-            func layout(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+            func layout(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
                 var descriptor = dnnl_memory_desc_t()
                 var dims = dims.map(Int64.init)
-                OneDNN.check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), &dims, dnnl_f32, tag), "convolution layout \(dims)")
+                OneDNN.check(dnnl_memory_desc_init_by_tag(&descriptor, Int32(dims.count), &dims, type, tag), "convolution layout \(dims)")
                 return descriptor
             }
             let sourceDims = [1, convolution.channels] + size, destinationDims = [1, convolution.outputs] + outputSize
@@ -94,8 +99,9 @@ public final class BlockedConvolution: @unchecked Sendable {
             plainDestination = layout(destinationDims, dnnl_ncdhw)
             let plainWeights = layout(weightDims, dnnl_oidhw)
             biasLayout = layout([convolution.outputs], dnnl_x)
-            var anySource = layout(sourceDims, dnnl_format_tag_any), anyDestination = layout(destinationDims, dnnl_format_tag_any)
-            var anyWeights = layout(weightDims, dnnl_format_tag_any), biasDescriptor = biasLayout
+            let operandType = convolution.operandType == .bf16 ? dnnl_bf16 : dnnl_f32
+            var anySource = layout(sourceDims, dnnl_format_tag_any, operandType), anyDestination = layout(destinationDims, dnnl_format_tag_any)
+            var anyWeights = layout(weightDims, dnnl_format_tag_any, operandType), biasDescriptor = biasLayout
 
             var attributes: dnnl_primitive_attr_t?
             OneDNN.check(dnnl_primitive_attr_create(&attributes), "attributes")

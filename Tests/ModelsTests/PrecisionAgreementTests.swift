@@ -5,7 +5,7 @@ import Testing
 import VividTestSupport
 
 /// bf16 and int8 forward passes against fp32 on the parity fixtures: the same top-1 class for every view
-/// and head, and probabilities within 0.02 (bf16) or 0.05 (int8). Each test skips, saying why, on a CPU
+/// and head, and probabilities within 0.02 (bf16) or 0.05 (int8; the transformers only). Each test skips, saying why, on a CPU
 /// without the precision's instructions.
 @Suite("Reduced precision agrees with fp32 on the parity fixtures")
 struct PrecisionAgreementTests {
@@ -13,29 +13,31 @@ struct PrecisionAgreementTests {
 
     init() throws { scratch = try TemporaryDirectory() }
 
-    /// The transformer fixtures: (converter, checkpoint, flags, input).
-    static let transformers: [(format: String, source: String, flags: [String], io: String)] = [
+    /// The fixtures as (converter, checkpoint, flags, input): transformers first, then convnets.
+    static let cases: [(format: String, source: String, flags: [String], io: String)] = [
         ("hf-vivit", "vivit/checkpoint", [], "vivit/io.safetensors"),
         ("scenic-vivit", "vivit/scenic_checkpoint.msgpack", ["--frames", "8"], "vivit/io.safetensors"),
         ("scenic-vivit", "vivit_fe/checkpoint.msgpack", ["--class-splits", "5,3", "--split-names", "noun,verb"], "vivit_fe/io.safetensors"),
+        ("vmz-csn", "csn/vmz.pth", ["--frames", "8"], "csn/vmz_io.safetensors"),
+        ("pytorchvideo", "slowfast/pytorchvideo.pyth", ["--frames", "8", "--alpha", "2", "--head-pool-kernel", "8,2,2"], "slowfast/io.safetensors"),
+        ("epic-slowfast", "slowfast/epic.pyth", ["--frames", "8", "--head-pool-kernel", "8,2,2"], "slowfast/epic_io.safetensors"),
     ]
+    static let transformers = 0..<3
 
     @Test("bf16: same top-1, |Δp| ≤ 0.02", .enabled(if: Precision.bf16.unsupportedReason == nil, "skipped: \(Precision.bf16.unsupportedReason ?? "")"),
-          arguments: transformers.indices)
+          arguments: cases.indices)
     func bfloat16(fixture: Int) throws { try expectAgreement(fixture: fixture, precision: .bf16, tolerance: 0.02) }
 
     @Test("int8: same top-1, |Δp| ≤ 0.05", .enabled(if: Precision.int8.unsupportedReason == nil, "skipped: \(Precision.int8.unsupportedReason ?? "")"),
-          arguments: transformers.indices)
+          arguments: transformers)
     func int8(fixture: Int) throws { try expectAgreement(fixture: fixture, precision: .int8, tolerance: 0.05) }
 
-    @Test("The convnets refuse bf16 and int8 at load, naming the architecture (no reduced-precision convolutions yet)")
-    func convnetsRefuse() throws {
+    @Test("The convnets refuse int8 at load, naming the architecture (no int8 convolutions yet)")
+    func convnetsRefuseInt8() throws {
         let folder = scratch.url.appendingPathComponent("csn").path
         try convert(["vmz-csn", fixtures.appendingPathComponent("csn/vmz.pth").path, folder, "--frames", "8"])
-        for precision in [Precision.bf16, .int8] {
-            #expect(throws: WeightError.unsupportedPrecision("csn runs at fp32 only: its convolutions have no \(precision) path yet")) {
-                try ModelLoader.load(folder: folder, precision: precision)
-            }
+        #expect(throws: WeightError.unsupportedPrecision("csn runs at fp32 or bf16: its convolutions have no int8 path yet")) {
+            try ModelLoader.load(folder: folder, precision: .int8)
         }
     }
 
@@ -68,7 +70,7 @@ struct PrecisionAgreementTests {
     }
 
     private func expectAgreement(fixture: Int, precision: Precision, tolerance: Float) throws {
-        let (format, source, flags, io) = Self.transformers[fixture]
+        let (format, source, flags, io) = Self.cases[fixture]
         let folder = scratch.url.appendingPathComponent("model").path
         try convert([format, fixtures.appendingPathComponent(source).path, folder] + flags)
         let clips = try SafetensorsFile(path: fixtures.appendingPathComponent(io).path).tensor("clips")

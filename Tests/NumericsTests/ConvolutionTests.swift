@@ -46,19 +46,23 @@ struct ConvolutionTests {
     }
 
     /// Two input sizes on one layer: the second plan's weights come back from the first plan's packing.
-    @Test("Blocked convolution on oneDNN with bias and ReLU, two input sizes on one layer",
-          arguments: denseWindows.filter { !$0.isPointwise })
-    func blocked(window: Window3D) {
+    @Test("Blocked convolution on oneDNN with bias and ReLU, two input sizes on one layer, fp32 and bf16 operands",
+          arguments: denseWindows, [Precision.fp32, .bf16])
+    func blocked(window: Window3D, precision: Precision) throws {
+        try #require(precision.unsupportedReason == nil, "this CPU has no native bf16")
         var random = SeededRandom(seed: 11)
         let (channels, outputs) = (20, 18)
         let weight = random.floats(outputs * channels * window.volume), bias = random.floats(outputs)
+        // bf16 products of bf16 operands are exact in fp32, so the reference on rounded operands is as close as in fp32.
+        let operands = precision == .bf16 ? { (values: [Float]) in values.map(Self.roundedToBFloat16) } : { $0 }
         for relu in [false, true] {
-            let layer = BlockedConvolution(weight: weight, bias: bias, channels: channels, outputs: outputs, window: window, relu: relu)
+            let layer = BlockedConvolution(weight: weight, bias: bias, channels: channels, outputs: outputs, window: window, relu: relu,
+                                           operandType: precision)
             for size in [[5, 9, 37], [8, 12, 12]] {
                 let input = random.floats(channels * size.reduce(1, *))
                 var output = [Float](repeating: .nan, count: outputs * window.output(size).reduce(1, *))
                 input.withUnsafeBufferPointer { layer.forward(input: $0.baseAddress!, size: size, into: &output) }
-                var expected = Reference.convolution3D(input, channels: channels, size: size, weight: weight, bias: bias,
+                var expected = Reference.convolution3D(operands(input), channels: channels, size: size, weight: operands(weight), bias: bias,
                                                        outputs: outputs, groups: 1, window: window)
                 if relu { expected = expected.map { max(0, $0) } }
                 // Sums of up to 4,900 products of magnitude ≤ 1: a float32 tolerance relative to the outputs' scale.
@@ -66,6 +70,10 @@ struct ConvolutionTests {
                 #expect(maxAbsoluteDifference(output, expected) < 1e-5 * scale, "\(window) relu \(relu) size \(size)")
             }
         }
+    }
+
+    private static func roundedToBFloat16(_ value: Float) -> Float {
+        Float(bitPattern: UInt32(ReducedPrecision.bfloat16(value)) << 16)
     }
 
     @Test("Narrow convolution (few channels, computed directly) against the reference: one and two blocks of outputs",

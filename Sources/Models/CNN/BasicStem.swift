@@ -6,9 +6,9 @@ struct BasicStem {
     private let convolution: FoldedConvolution
     private let pool: Window3D?
 
-    init(_ scope: WeightScope, outputs: Int, kernel: [Int], stride: [Int], pooled: Bool, epsilon: Float) throws(WeightError) {
+    init(_ scope: WeightScope, outputs: Int, kernel: [Int], stride: [Int], pooled: Bool, epsilon: Float, precision: Precision) throws(WeightError) {
         convolution = try FoldedConvolution(convolution: scope("conv"), norm: scope("norm"), inputs: 3, outputs: outputs, kernel: kernel,
-                                            stride: stride, epsilon: epsilon, relu: true)
+                                            stride: stride, epsilon: epsilon, relu: true, precision: precision)
         pool = pooled ? Window3D(kernel: [1, 3, 3], stride: [1, 2, 2], padding: [0, 1, 1]) : nil
     }
 

@@ -24,20 +24,22 @@ struct BottleneckBlock {
     private let convB: FoldedConvolution
     private let convC: FoldedConvolution
 
-    init(_ scope: WeightScope, shape: Shape, epsilon: Float) throws(WeightError) {
+    init(_ scope: WeightScope, shape: Shape, epsilon: Float, precision: Precision) throws(WeightError) {
         let branch2 = scope("branch2")
         if shape.inputs != shape.outputs || shape.strideB != [1, 1, 1] {
             branch1 = try FoldedConvolution(convolution: scope("branch1_conv"), norm: scope("branch1_norm"), inputs: shape.inputs,
-                                            outputs: shape.outputs, kernel: [1, 1, 1], stride: shape.strideB, epsilon: epsilon, relu: false)
+                                            outputs: shape.outputs, kernel: [1, 1, 1], stride: shape.strideB, epsilon: epsilon, relu: false,
+                                            precision: precision)
         } else {
             branch1 = nil
         }
         convA = try FoldedConvolution(convolution: branch2("conv_a"), norm: branch2("norm_a"), inputs: shape.inputs, outputs: shape.inner,
-                                      kernel: shape.kernelA, epsilon: epsilon, relu: true)
+                                      kernel: shape.kernelA, epsilon: epsilon, relu: true, precision: precision)
         convB = try FoldedConvolution(convolution: branch2("conv_b"), norm: branch2("norm_b"), inputs: shape.inner, outputs: shape.inner,
-                                      kernel: shape.kernelB, stride: shape.strideB, grouping: shape.groupingB, epsilon: epsilon, relu: true)
+                                      kernel: shape.kernelB, stride: shape.strideB, grouping: shape.groupingB, epsilon: epsilon, relu: true,
+                                      precision: precision)
         convC = try FoldedConvolution(convolution: branch2("conv_c"), norm: branch2("norm_c"), inputs: shape.inner, outputs: shape.outputs,
-                                      kernel: [1, 1, 1], epsilon: epsilon, relu: false)
+                                      kernel: [1, 1, 1], epsilon: epsilon, relu: false, precision: precision)
     }
 
     func apply(_ input: FeatureMap) -> FeatureMap {

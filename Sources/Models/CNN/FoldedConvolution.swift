@@ -21,13 +21,17 @@ struct FoldedConvolution {
     private let profileKind: String
     private let weight: [Float]
     private let bias: [Float]
-    /// Dense windows other than pointwise and few-channel ones run on oneDNN's blocked kernels.
+    /// Dense windows other than few-channel ones run on oneDNN's blocked kernels, except pointwise ones in
+    /// fp32, which run as one GEMM on the (C, T·H·W) map without the blocked layout's two reorders.
     private let blocked: BlockedConvolution?
 
     /// Loads and folds one convolution and its norm; padding is PyTorch's `kernel // 2` on every axis.
+    ///
+    /// - Parameter precision: the operands of the dense blocked convolutions (fp32 or bf16); few-channel and
+    ///   depthwise windows stay fp32, as their own kernels are memory-bound.
     init(
         convolution: WeightScope, norm: WeightScope, inputs: Int, outputs: Int, kernel: [Int], stride: [Int] = [1, 1, 1],
-        grouping: Grouping = .dense, epsilon: Float, relu: Bool
+        grouping: Grouping = .dense, epsilon: Float, relu: Bool, precision: Precision
     ) throws(WeightError) {
         precondition(grouping == .dense || inputs == outputs, "a depthwise convolution keeps its channel count")
         self.inputs = inputs
@@ -43,8 +47,10 @@ struct FoldedConvolution {
             scale: try vector("weight"), shift: try vector("bias"), mean: try vector("running_mean"), variance: try vector("running_var"),
             epsilon: epsilon)
         bias = BatchNorm.fold(statistics, weight: &weight, bias: nil, outputs: outputs)
-        if grouping == .dense && !window.isPointwise && !NarrowConvolution3D.suits(channels: inputs, outputs: outputs, window: window) {
-            blocked = BlockedConvolution(weight: weight, bias: bias, channels: inputs, outputs: outputs, window: window, relu: relu)
+        if grouping == .dense && (!window.isPointwise || precision != .fp32)
+            && !NarrowConvolution3D.suits(channels: inputs, outputs: outputs, window: window) {
+            blocked = BlockedConvolution(weight: weight, bias: bias, channels: inputs, outputs: outputs, window: window, relu: relu,
+                                         operandType: precision)
             self.weight = []  // the blocked convolution keeps its own
         } else {
             blocked = nil

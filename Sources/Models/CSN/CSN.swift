@@ -25,7 +25,7 @@ public struct CSN: ActionModel {
         let root = WeightScope(weights, separator: ".")("blocks")
         let epsilon = sizes.batchNormEps
         stem = try BasicStem(root("0"), outputs: sizes.stemChannels, kernel: sizes.stemKernel, stride: sizes.stemStride,
-                             pooled: sizes.stemPool, epsilon: epsilon)
+                             pooled: sizes.stemPool, epsilon: epsilon, precision: config.precision)
         var stages: [[BottleneckBlock]] = []
         var inputs = sizes.stemChannels
         for (stage, depth) in sizes.depths.enumerated() {
@@ -35,7 +35,7 @@ public struct CSN: ActionModel {
                 let shape = BottleneckBlock.Shape(
                     inputs: inputs, inner: sizes.innerChannels[stage], outputs: sizes.outputChannels[stage], kernelA: [1, 1, 1],
                     kernelB: [3, 3, 3], strideB: stride, groupingB: .depthwise)
-                blocks.append(try BottleneckBlock(root("\(stage + 1)")("res_blocks")("\(index)"), shape: shape, epsilon: epsilon))
+                blocks.append(try BottleneckBlock(root("\(stage + 1)")("res_blocks")("\(index)"), shape: shape, epsilon: epsilon, precision: config.precision))
                 inputs = sizes.outputChannels[stage]
             }
             stages.append(blocks)

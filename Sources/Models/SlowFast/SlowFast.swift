@@ -38,7 +38,7 @@ public struct SlowFast: ActionModel {
         var stems: [BasicStem] = []
         for (index, pathway) in pathways.enumerated() {
             stems.append(try BasicStem(root("0")("multipathway_blocks")("\(index)"), outputs: pathway.stemChannels, kernel: pathway.stemKernel,
-                                       stride: [1, 2, 2], pooled: true, epsilon: epsilon))
+                                       stride: [1, 2, 2], pooled: true, epsilon: epsilon, precision: config.precision))
         }
         self.stems = stems
         var fusions: [FoldedConvolution] = []
@@ -48,7 +48,7 @@ public struct SlowFast: ActionModel {
             let fusion = root("\(stage)")("multipathway_fusion")
             fusions.append(try FoldedConvolution(
                 convolution: fusion("conv_fast_to_slow"), norm: fusion("norm"), inputs: inputs[1], outputs: sizes.fusionChannels[stage],
-                kernel: [sizes.fusionKernel, 1, 1], stride: [alpha, 1, 1], epsilon: epsilon, relu: true))
+                kernel: [sizes.fusionKernel, 1, 1], stride: [alpha, 1, 1], epsilon: epsilon, relu: true, precision: config.precision))
             inputs[0] += sizes.fusionChannels[stage]
             var blocks: [[BottleneckBlock]] = []
             for (index, pathway) in pathways.enumerated() {
@@ -59,7 +59,7 @@ public struct SlowFast: ActionModel {
                     let shape = BottleneckBlock.Shape(
                         inputs: inputs[index], inner: pathway.innerChannels[stage], outputs: pathway.outputChannels[stage],
                         kernelA: [pathway.convAKernels[stage][block], 1, 1], kernelB: [1, 3, 3], strideB: [1, spatial, spatial], groupingB: .dense)
-                    pathwayBlocks.append(try BottleneckBlock(scope("\(block)"), shape: shape, epsilon: epsilon))
+                    pathwayBlocks.append(try BottleneckBlock(scope("\(block)"), shape: shape, epsilon: epsilon, precision: config.precision))
                     inputs[index] = pathway.outputChannels[stage]
                 }
                 blocks.append(pathwayBlocks)
