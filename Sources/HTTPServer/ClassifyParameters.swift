@@ -1,5 +1,6 @@
 import ClipSampling
 import Inference
+import Models
 
 /// `/classify`'s query parameters (DESIGN §5), checked and turned into classification options.
 public struct ClassifyParameters: Sendable {

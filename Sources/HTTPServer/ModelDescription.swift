@@ -42,7 +42,7 @@ struct ModelDescription: Encodable {
         actions = Set(config.heads.map(\.name)).isSuperset(of: ["verb", "noun"])
         preprocessing = config.preprocessing
         defaultViews = "\(config.preprocessing.temporalViews)x\(config.preprocessing.spatialCrops)"
-        aggregation = config.aggregation
+        aggregation = config.aggregation.rawValue
         switch model {
         case .single(let classifier):
             architecture = config.architecture

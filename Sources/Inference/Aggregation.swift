@@ -1,14 +1,6 @@
 import Models
 import Numerics
 
-/// How per-view scores become one answer for verb/noun models (the EPIC-KITCHENS report's two rules).
-public enum AggregationMethod: String, Sendable, Codable, CaseIterable {
-    /// Mean over views of p_verb ⊗ p_noun (eq. 2): an action scores high only where both agree in one view.
-    case perView = "per_view"
-    /// (mean p_verb) ⊗ (mean p_noun) (eq. 1).
-    case marginal
-}
-
 /// Class probabilities per view for each head, and what follows from them: head means and action scores.
 public struct ViewProbabilities: Sendable {
     /// Head name → (views, classes) softmax probabilities.

@@ -1,4 +1,5 @@
 import ClipSampling
+import Models
 import VideoDecoding
 
 /// The answer to one classification: DESIGN §5's JSON, shared by `/classify` and `vivid classify --json`.

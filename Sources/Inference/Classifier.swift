@@ -93,7 +93,7 @@ public final class Classifier: Sendable {
         if cancelled { throw CancellationError() }
         guard let probabilities else { throw DecodeError.undecodable("no clip could be sampled") }
 
-        let method = options.aggregation ?? AggregationMethod(rawValue: model.config.aggregation) ?? .perView
+        let method = options.aggregation ?? model.config.aggregation
         return Evaluation(
             info: decoder.info, plan: plan, probabilities: probabilities, method: method,
             heads: probabilities.headOrder.map { ($0, probabilities.mean(head: $0)) },

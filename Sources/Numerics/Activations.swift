@@ -1,6 +1,6 @@
 /// Which GELU a model uses: the tanh approximation (ViViT in Scenic and transformers' `gelu_fast`) or the
 /// exact erf form (`gelu`). Using the wrong one costs about 1e-4 in logits (MODELS.md §1.1).
-public enum GELU: String, Sendable, Codable {
+public enum GELU: String, Sendable, CaseIterable {
     case tanh
     case erf
 }

@@ -2,7 +2,7 @@ import CDNNL
 
 /// The number format a model's products and convolutions run in. Norms, softmax, activations and residual
 /// sums stay fp32 in every precision.
-public enum Precision: String, Sendable, Codable, CaseIterable {
+public enum Precision: String, Sendable, CaseIterable {
     /// float32 throughout.
     case fp32
     /// bfloat16 operands with fp32 accumulation.

@@ -8,9 +8,9 @@ public enum TinyModels {
     /// head of 5 classes and a verb head of 3.
     public static func factorisedConfig(layout: ModelConfig.HeadLayout = .split, labels: Bool = false) -> ModelConfig {
         ModelConfig(
-            name: "tiny-fe", architecture: "vivit_factorised_encoder",
-            model: .transformer(.init(hiddenSize: 40, spatial: .init(numLayers: 2, numHeads: 5, mlpDim: 56),
-                         temporal: .init(numLayers: 2, numHeads: 5, mlpDim: 56), tubeletSize: [2, 8, 8], numFrames: 4, imageSize: 16)),
+            name: "tiny-fe", architecture: FactorisedEncoderViViT.self,
+            sizes: .init(hiddenSize: 40, spatial: .init(numLayers: 2, numHeads: 5, mlpDim: 56),
+                         temporal: .init(numLayers: 2, numHeads: 5, mlpDim: 56), tubeletSize: [2, 8, 8], numFrames: 4, imageSize: 16),
             heads: [.init(name: "noun", classes: 5, labels: labels ? "nouns.txt" : nil),
                     .init(name: "verb", classes: 3, labels: labels ? "verbs.txt" : nil)],
             headLayout: layout,

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the forward pass: ms per view, GFLOP/s and peak memory.",
-        discussion: "Published configurations for --arch: \(PublishedConfig.allCases.map(\.rawValue).joined(separator: ", "))."
+        discussion: "Published configurations for --arch: \(Architectures.published.map(\.name).joined(separator: ", "))."
     )
 
     @Option(help: "A model folder to time.") var model: String?
@@ -25,8 +25,8 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard (model == nil) != (arch == nil) else { throw ValidationError("give exactly one of --model and --arch") }
         if arch != nil, !randomWeights { throw ValidationError("--arch needs --random-weights (published weights are not bundled)") }
-        if let arch, PublishedConfig(rawValue: arch) == nil {
-            throw ValidationError("unknown --arch \(arch); known: \(PublishedConfig.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let arch, Architectures.published(named: arch) == nil {
+            throw ValidationError("unknown --arch \(arch); known: \(Architectures.published.map(\.name).joined(separator: ", "))")
         }
         guard views >= 1 else { throw ValidationError("--views must be at least 1") }
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
         if let threads { GEMM.threads = threads }
         let precision = try precisionArguments.resolved()
         let network: any ActionModel
-        if let arch, let published = PublishedConfig(rawValue: arch) {
+        if let arch, let published = Architectures.published(named: arch) {
             var config = published.config
             if let precision { config.precision = precision }
             network = try ModelLoader.make(config: config, weights: RandomWeights())

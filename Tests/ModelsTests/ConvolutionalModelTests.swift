@@ -17,15 +17,15 @@ struct ConvolutionalModelTests {
     /// MODELS.md §7's multiply-adds per view (fvcore), doubled: ir-CSN-152 at 32×224² 74.8 G, SlowFast 8x8 R50
     /// at 32×256² 66.1 G, 16x8 R101_50_50 at 64×256² 214.1 G.
     @Test("Random-weight builds of the published configs count the published FLOPs",
-          arguments: [(PublishedConfig.csn152, 149.6), (.slowfastR50, 132.2), (.slowfast16x8R101, 428.2)])
-    func publishedFlops(published: PublishedConfig, gflops: Double) throws {
-        let model = try ModelLoader.make(config: published.config, weights: RandomWeights())
+          arguments: [("csn-152", 149.6), ("slowfast-r50", 132.2), ("slowfast-16x8-r101", 428.2)])
+    func publishedFlops(published: String, gflops: Double) throws {
+        let model = try ModelLoader.make(config: try #require(Architectures.published(named: published)).config, weights: RandomWeights())
         #expect(abs(model.flopsPerView / 1e9 - gflops) / gflops < 0.02, "\(model.flopsPerView / 1e9) GFLOP")
     }
 
     @Test("SlowFast refuses clips whose frames do not split into its pathways")
     func slowFastRefusesShortClips() throws {
-        let model = try ModelLoader.make(config: PublishedConfig.slowfastR50.config, weights: RandomWeights())
+        let model = try ModelLoader.make(config: try #require(Architectures.published(named: "slowfast-r50")).config, weights: RandomWeights())
         #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [1, 3, 2, 64, 64])) }
         #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [1, 3, 32, 64, 64])) }  // head window larger than the map
     }

@@ -36,7 +36,7 @@ struct PrecisionAgreementTests {
     func convnetsRefuseInt8() throws {
         let folder = scratch.url.appendingPathComponent("csn").path
         try convert(["vmz-csn", fixtures.appendingPathComponent("csn/vmz.pth").path, folder, "--frames", "8"])
-        #expect(throws: WeightError.unsupportedPrecision("csn runs at fp32 or bf16: its convolutions have no int8 path yet")) {
+        #expect(throws: WeightError.unsupportedPrecision("csn runs at fp32 or bf16: it has no int8 path yet")) {
             try ModelLoader.load(folder: folder, precision: .int8)
         }
     }

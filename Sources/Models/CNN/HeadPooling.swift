@@ -40,3 +40,8 @@ public enum HeadPooling: Sendable, Equatable {
         }
     }
 }
+
+/// How `config.json` names a CNN head's pooling: `global`, or `windowed` with its kernel beside it.
+public enum HeadPoolKind: String, ConfigChoice {
+    case global, windowed
+}

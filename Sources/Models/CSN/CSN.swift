@@ -10,7 +10,87 @@ import Numerics
 /// the stage's temporal and spatial stride, an average-pooling head and a linear projection per head.
 ///
 /// Keys: `blocks.0.{conv, norm}`, `blocks.{1…4}.res_blocks.{i}.…` (`BottleneckBlock`), `blocks.5.proj`.
-public struct CSN: ActionModel {
+public struct CSN: Architecture {
+    public static let name = "csn"
+    /// int8 would need int8 convolutions, which Vivid does not have yet.
+    public static let precisions: [Precision] = [.fp32, .bf16]
+
+    /// `config.json`'s `model` for `csn`; pytorchvideo's `csn_r101` is
+    /// depths [3, 4, 23, 3], stem 64 with kernel [3, 7, 7], stride [1, 2, 2] and a max pool, inner widths
+    /// [64, 128, 256, 512], outputs four times those, strides [1, 2, 2, 2] in time and space, eps 1e-5 and a
+    /// windowed head pool of [4, 7, 7].
+    public struct Sizes: ArchitectureSizes {
+        public var depths: [Int]
+        public var stemChannels: Int
+        public var stemKernel: [Int]
+        public var stemStride: [Int]
+        public var stemPool: Bool
+        public var innerChannels: [Int]
+        public var outputChannels: [Int]
+        public var temporalStrides: [Int]
+        public var spatialStrides: [Int]
+        /// pytorchvideo trains with 1e-5; VMZ and mmaction2 checkpoints with 1e-3.
+        public var batchNormEps: Float
+        /// `windowed` needs `head_pool_kernel` (T, H, W).
+        public var headPool: HeadPoolKind
+        public var headPoolKernel: [Int]?
+
+        enum CodingKeys: String, CodingKey {
+            case depths, stemChannels = "stem_channels", stemKernel = "stem_kernel", stemStride = "stem_stride", stemPool = "stem_pool"
+            case innerChannels = "inner_channels", outputChannels = "output_channels"
+            case temporalStrides = "temporal_strides", spatialStrides = "spatial_strides", batchNormEps = "batch_norm_eps"
+            case headPool = "head_pool", headPoolKernel = "head_pool_kernel"
+        }
+
+        public init(
+            depths: [Int], stemChannels: Int, stemKernel: [Int] = [3, 7, 7], stemStride: [Int] = [1, 2, 2], stemPool: Bool = true,
+            innerChannels: [Int], outputChannels: [Int], temporalStrides: [Int] = [1, 2, 2, 2], spatialStrides: [Int] = [1, 2, 2, 2],
+            batchNormEps: Float, headPool: HeadPoolKind = .global, headPoolKernel: [Int]? = nil
+        ) {
+            self.depths = depths
+            self.stemChannels = stemChannels
+            self.stemKernel = stemKernel
+            self.stemStride = stemStride
+            self.stemPool = stemPool
+            self.innerChannels = innerChannels
+            self.outputChannels = outputChannels
+            self.temporalStrides = temporalStrides
+            self.spatialStrides = spatialStrides
+            self.batchNormEps = batchNormEps
+            self.headPool = headPool
+            self.headPoolKernel = headPoolKernel
+        }
+
+        func validate() throws(WeightError) {
+            let stages = depths.count
+            guard stages >= 1, [innerChannels.count, outputChannels.count, temporalStrides.count, spatialStrides.count].allSatisfy({ $0 == stages }) else {
+                throw .invalidConfig("csn: depths, inner_channels, output_channels and the strides need one entry per stage")
+            }
+            guard stemKernel.count == 3, stemStride.count == 3, (depths + innerChannels + outputChannels + temporalStrides + spatialStrides).allSatisfy({ $0 >= 1 }) else {
+                throw .invalidConfig("csn: stem kernel and stride are (T, H, W); depths, widths and strides are positive")
+            }
+        }
+
+        func headPooling() throws(WeightError) -> HeadPooling {
+            switch (headPool, headPoolKernel) {
+            case (.global, _): return .global
+            case (.windowed, let kernel?) where kernel.count == 3 && kernel.allSatisfy({ $0 >= 1 }): return .windowed(kernel: kernel)
+            case (.windowed, _): throw .invalidConfig("head_pool 'windowed' needs a head_pool_kernel (T, H, W)")
+            }
+        }
+    }
+
+    public static let published: [PublishedModel] = [
+        // VMZ's ir-CSN-152 at the 224 crop it was trained with (eps 1e-3, global average head).
+        PublishedModel("csn-152", ModelConfig(
+            name: "csn-152", architecture: CSN.self,
+            sizes: Sizes(depths: [3, 8, 36, 3], stemChannels: 64, innerChannels: [64, 128, 256, 512], outputChannels: [256, 512, 1024, 2048],
+                         batchNormEps: 1e-3),
+            heads: [.init(name: "label", classes: 400)], headLayout: .single,
+            preprocessing: .init(framesPerClip: 32, stride: 2, shortSide: 256, cropSize: 224, mean: [0.43216, 0.394666, 0.37645],
+                                 std: [0.22803, 0.22145, 0.216989], temporalViews: 10, spatialCrops: 3))),
+    ]
+
     public let config: ModelConfig
     private let stem: BasicStem
     private let stages: [[BottleneckBlock]]
@@ -18,8 +98,7 @@ public struct CSN: ActionModel {
     private let width: Int
     private let heads: ClassifierHeads
 
-    public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
-        guard case .csn(let sizes) = config.model else { throw .invalidConfig("csn needs CSN sizes in 'model'") }
+    public init(config: ModelConfig, sizes: Sizes, weights: WeightSource) throws(WeightError) {
         try sizes.validate()
         self.config = config
         let root = WeightScope(weights, separator: ".")("blocks")
@@ -81,72 +160,5 @@ public struct CSN: ActionModel {
             features.withUnsafeMutableBufferPointer { pooling.pool(map, into: $0.baseAddress! + view * width) }
         }
         return features.withUnsafeBufferPointer { heads.apply($0.baseAddress!, rows: views) }
-    }
-}
-
-extension ModelConfig {
-    /// ir-CSN's sizes (`config.json` `model` for architecture `csn`); pytorchvideo's `csn_r101` is
-    /// depths [3, 4, 23, 3], stem 64 with kernel [3, 7, 7], stride [1, 2, 2] and a max pool, inner widths
-    /// [64, 128, 256, 512], outputs four times those, strides [1, 2, 2, 2] in time and space, eps 1e-5 and a
-    /// windowed head pool of [4, 7, 7].
-    public struct CSNSizes: Sendable, Equatable, Codable {
-        public var depths: [Int]
-        public var stemChannels: Int
-        public var stemKernel: [Int]
-        public var stemStride: [Int]
-        public var stemPool: Bool
-        public var innerChannels: [Int]
-        public var outputChannels: [Int]
-        public var temporalStrides: [Int]
-        public var spatialStrides: [Int]
-        /// pytorchvideo trains with 1e-5; VMZ and mmaction2 checkpoints with 1e-3.
-        public var batchNormEps: Float
-        /// `global`, or `windowed` with `head_pool_kernel` (T, H, W).
-        public var headPool: String
-        public var headPoolKernel: [Int]?
-
-        enum CodingKeys: String, CodingKey {
-            case depths, stemChannels = "stem_channels", stemKernel = "stem_kernel", stemStride = "stem_stride", stemPool = "stem_pool"
-            case innerChannels = "inner_channels", outputChannels = "output_channels"
-            case temporalStrides = "temporal_strides", spatialStrides = "spatial_strides", batchNormEps = "batch_norm_eps"
-            case headPool = "head_pool", headPoolKernel = "head_pool_kernel"
-        }
-
-        public init(
-            depths: [Int], stemChannels: Int, stemKernel: [Int] = [3, 7, 7], stemStride: [Int] = [1, 2, 2], stemPool: Bool = true,
-            innerChannels: [Int], outputChannels: [Int], temporalStrides: [Int] = [1, 2, 2, 2], spatialStrides: [Int] = [1, 2, 2, 2],
-            batchNormEps: Float, headPool: String = "global", headPoolKernel: [Int]? = nil
-        ) {
-            self.depths = depths
-            self.stemChannels = stemChannels
-            self.stemKernel = stemKernel
-            self.stemStride = stemStride
-            self.stemPool = stemPool
-            self.innerChannels = innerChannels
-            self.outputChannels = outputChannels
-            self.temporalStrides = temporalStrides
-            self.spatialStrides = spatialStrides
-            self.batchNormEps = batchNormEps
-            self.headPool = headPool
-            self.headPoolKernel = headPoolKernel
-        }
-
-        func validate() throws(WeightError) {
-            let stages = depths.count
-            guard stages >= 1, [innerChannels.count, outputChannels.count, temporalStrides.count, spatialStrides.count].allSatisfy({ $0 == stages }) else {
-                throw .invalidConfig("csn: depths, inner_channels, output_channels and the strides need one entry per stage")
-            }
-            guard stemKernel.count == 3, stemStride.count == 3, (depths + innerChannels + outputChannels + temporalStrides + spatialStrides).allSatisfy({ $0 >= 1 }) else {
-                throw .invalidConfig("csn: stem kernel and stride are (T, H, W); depths, widths and strides are positive")
-            }
-        }
-
-        func headPooling() throws(WeightError) -> HeadPooling {
-            switch (headPool, headPoolKernel) {
-            case ("global", _): return .global
-            case ("windowed", let kernel?) where kernel.count == 3 && kernel.allSatisfy({ $0 >= 1 }): return .windowed(kernel: kernel)
-            default: throw .invalidConfig("head_pool must be 'global', or 'windowed' with a head_pool_kernel (T, H, W)")
-            }
-        }
     }
 }

@@ -13,7 +13,133 @@ import Numerics
 /// Keys: `blocks.0.multipathway_blocks.{0 = slow, 1 = fast}.{conv, norm}`, `blocks.{0…3}.multipathway_fusion.
 /// {conv_fast_to_slow, norm}`, `blocks.{1…4}.multipathway_blocks.{0, 1}.res_blocks.{i}.…` (`BottleneckBlock`),
 /// `blocks.6.proj` (`blocks.5` pools and has no parameters).
-public struct SlowFast: ActionModel {
+public struct SlowFast: Architecture {
+    public static let name = "slowfast"
+    /// int8 would need int8 convolutions, which Vivid does not have yet.
+    public static let precisions: [Precision] = [.fp32, .bf16]
+
+    /// `config.json`'s `model` for `slowfast`. pytorchvideo's `slowfast_r50`: depths
+    /// [3, 4, 6, 3], alpha 4, slow stem 64 (1, 7, 7), fast stem 8 (5, 7, 7), fusion kernel 7 with outputs
+    /// twice the fast width, spatial strides [1, 2, 2, 2], eps 1e-5, windowed head pools (8, 7, 7) and (32, 7, 7).
+    public struct Sizes: ArchitectureSizes {
+        public var depths: [Int]
+        /// The slow pathway sees every alpha-th frame; the fusion convolutions stride time by alpha.
+        public var alpha: Int
+        public var slow: Pathway
+        public var fast: Pathway
+        /// The fusion convolutions' temporal kernel (7 for 8x8 R50, 5 for R101).
+        public var fusionKernel: Int
+        /// Output channels of the fusion before each stage.
+        public var fusionChannels: [Int]
+        public var spatialStrides: [Int]
+        public var batchNormEps: Float
+        /// `windowed` needs `head_pool_kernels` (slow then fast, each (T, H, W)).
+        public var headPool: HeadPoolKind
+        public var headPoolKernels: [[Int]]?
+
+        /// One pathway's widths and kernels.
+        public struct Pathway: Sendable, Equatable, Codable {
+            public var stemChannels: Int
+            public var stemKernel: [Int]
+            public var innerChannels: [Int]
+            public var outputChannels: [Int]
+            /// conv_a's temporal kernel for each block of each stage (R101_50_50 uses 3 in only the first 6
+            /// blocks of its third stage).
+            public var convAKernels: [[Int]]
+
+            enum CodingKeys: String, CodingKey {
+                case stemChannels = "stem_channels", stemKernel = "stem_kernel", innerChannels = "inner_channels"
+                case outputChannels = "output_channels", convAKernels = "conv_a_kernels"
+            }
+
+            public init(stemChannels: Int, stemKernel: [Int], innerChannels: [Int], outputChannels: [Int], convAKernels: [[Int]]) {
+                self.stemChannels = stemChannels
+                self.stemKernel = stemKernel
+                self.innerChannels = innerChannels
+                self.outputChannels = outputChannels
+                self.convAKernels = convAKernels
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case depths, alpha, slow, fast, fusionKernel = "fusion_kernel", fusionChannels = "fusion_channels"
+            case spatialStrides = "spatial_strides", batchNormEps = "batch_norm_eps", headPool = "head_pool", headPoolKernels = "head_pool_kernels"
+        }
+
+        public init(
+            depths: [Int], alpha: Int, slow: Pathway, fast: Pathway, fusionKernel: Int, fusionChannels: [Int],
+            spatialStrides: [Int] = [1, 2, 2, 2], batchNormEps: Float = 1e-5, headPool: HeadPoolKind = .global, headPoolKernels: [[Int]]? = nil
+        ) {
+            self.depths = depths
+            self.alpha = alpha
+            self.slow = slow
+            self.fast = fast
+            self.fusionKernel = fusionKernel
+            self.fusionChannels = fusionChannels
+            self.spatialStrides = spatialStrides
+            self.batchNormEps = batchNormEps
+            self.headPool = headPool
+            self.headPoolKernels = headPoolKernels
+        }
+
+        func validate() throws(WeightError) {
+            let stages = depths.count
+            let perStage = [spatialStrides.count, fusionChannels.count] + [slow, fast].flatMap { [$0.innerChannels.count, $0.outputChannels.count, $0.convAKernels.count] }
+            guard stages >= 1, perStage.allSatisfy({ $0 == stages }) else {
+                throw .invalidConfig("slowfast: depths, spatial_strides, fusion_channels and each pathway's widths and kernels need one entry per stage")
+            }
+            for pathway in [slow, fast] {
+                guard pathway.stemKernel.count == 3, zip(pathway.convAKernels, depths).allSatisfy({ $0.count == $1 }) else {
+                    throw .invalidConfig("slowfast: a stem kernel is (T, H, W), and conv_a_kernels has one kernel per block")
+                }
+            }
+            let positive = depths + spatialStrides + fusionChannels + [alpha, fusionKernel]
+                + [slow, fast].flatMap { [$0.stemChannels] + $0.innerChannels + $0.outputChannels + $0.convAKernels.joined() }
+            guard positive.allSatisfy({ $0 >= 1 }) else { throw .invalidConfig("slowfast: sizes, strides and kernels are positive") }
+        }
+
+        func headPoolings() throws(WeightError) -> [HeadPooling] {
+            switch (headPool, headPoolKernels) {
+            case (.global, _): return [.global, .global]
+            case (.windowed, let kernels?) where kernels.count == 2 && kernels.allSatisfy({ $0.count == 3 && $0.allSatisfy { $0 >= 1 } }):
+                return kernels.map { .windowed(kernel: $0) }
+            case (.windowed, _): throw .invalidConfig("head_pool 'windowed' needs head_pool_kernels [slow (T, H, W), fast (T, H, W)]")
+            }
+        }
+    }
+
+    public static let published: [PublishedModel] = [
+        // pytorchvideo's slowfast_r50 (8x8) at its 256 test crop.
+        PublishedModel("slowfast-r50", pytorchvideo(
+            "slowfast-r50", frames: 32, depths: [3, 4, 6, 3], fusionKernel: 7, slowKernels: [1, 1, 3, 3], fastKernels: [3, 3, 3, 3])),
+        // pytorchvideo's slowfast_16x8_r101_50_50: temporal kernels in only the first 6 blocks of the third stage.
+        PublishedModel("slowfast-16x8-r101", pytorchvideo(
+            "slowfast-16x8-r101", frames: 64, depths: [3, 4, 23, 3], fusionKernel: 5, slowKernels: [1, 1, 3, 3], fastKernels: [3, 3, 3, 3],
+            thirdStageTemporalBlocks: 6)),
+    ]
+
+    /// A pytorchvideo SlowFast with alpha 4, beta 1/8, Kinetics-400 head and PySlowFast's test preprocessing.
+    private static func pytorchvideo(_ name: String, frames: Int, depths: [Int], fusionKernel: Int, slowKernels: [Int], fastKernels: [Int],
+                                  thirdStageTemporalBlocks: Int? = nil) -> ModelConfig {
+        func kernels(_ perStage: [Int]) -> [[Int]] {
+            zip(perStage, depths).enumerated().map { stage, pair in
+                (0..<pair.1).map { block in stage == 2 && block >= (thirdStageTemporalBlocks ?? pair.1) ? 1 : pair.0 }
+            }
+        }
+        let inner = [64, 128, 256, 512]
+        let slow = Sizes.Pathway(stemChannels: 64, stemKernel: [1, 7, 7], innerChannels: inner, outputChannels: inner.map { $0 * 4 },
+                                 convAKernels: kernels(slowKernels))
+        let fast = Sizes.Pathway(stemChannels: 8, stemKernel: [5, 7, 7], innerChannels: inner.map { $0 / 8 }, outputChannels: inner.map { $0 / 2 },
+                                 convAKernels: kernels(fastKernels))
+        return ModelConfig(
+            name: name, architecture: SlowFast.self,
+            sizes: Sizes(depths: depths, alpha: 4, slow: slow, fast: fast, fusionKernel: fusionKernel, fusionChannels: [16, 64, 128, 256],
+                         headPool: .windowed, headPoolKernels: [[frames / 4, 7, 7], [frames, 7, 7]]),
+            heads: [.init(name: "label", classes: 400)], headLayout: .single,
+            preprocessing: .init(framesPerClip: frames, stride: 2, shortSide: 256, cropSize: 256, mean: [0.45, 0.45, 0.45],
+                                 std: [0.225, 0.225, 0.225], temporalViews: 10, spatialCrops: 3))
+    }
+
     public let config: ModelConfig
     private let alpha: Int
     /// Slow then fast.
@@ -27,8 +153,7 @@ public struct SlowFast: ActionModel {
     private let widths: [Int]
     private let heads: ClassifierHeads
 
-    public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
-        guard case .slowfast(let sizes) = config.model else { throw .invalidConfig("slowfast needs SlowFast sizes in 'model'") }
+    public init(config: ModelConfig, sizes: Sizes, weights: WeightSource) throws(WeightError) {
         try sizes.validate()
         self.config = config
         alpha = sizes.alpha
@@ -150,97 +275,5 @@ public struct SlowFast: ActionModel {
             }
         }
         return FeatureMap(channels: 3, size: [frames.count, fast.size[1], fast.size[2]], values: values)
-    }
-}
-
-extension ModelConfig {
-    /// SlowFast's sizes (`config.json` `model` for architecture `slowfast`). pytorchvideo's `slowfast_r50`: depths
-    /// [3, 4, 6, 3], alpha 4, slow stem 64 (1, 7, 7), fast stem 8 (5, 7, 7), fusion kernel 7 with outputs
-    /// twice the fast width, spatial strides [1, 2, 2, 2], eps 1e-5, windowed head pools (8, 7, 7) and (32, 7, 7).
-    public struct SlowFastSizes: Sendable, Equatable, Codable {
-        public var depths: [Int]
-        /// The slow pathway sees every alpha-th frame; the fusion convolutions stride time by alpha.
-        public var alpha: Int
-        public var slow: Pathway
-        public var fast: Pathway
-        /// The fusion convolutions' temporal kernel (7 for 8x8 R50, 5 for R101).
-        public var fusionKernel: Int
-        /// Output channels of the fusion before each stage.
-        public var fusionChannels: [Int]
-        public var spatialStrides: [Int]
-        public var batchNormEps: Float
-        /// `global`, or `windowed` with `head_pool_kernels` (slow then fast, each (T, H, W)).
-        public var headPool: String
-        public var headPoolKernels: [[Int]]?
-
-        /// One pathway's widths and kernels.
-        public struct Pathway: Sendable, Equatable, Codable {
-            public var stemChannels: Int
-            public var stemKernel: [Int]
-            public var innerChannels: [Int]
-            public var outputChannels: [Int]
-            /// conv_a's temporal kernel for each block of each stage (R101_50_50 uses 3 in only the first 6
-            /// blocks of its third stage).
-            public var convAKernels: [[Int]]
-
-            enum CodingKeys: String, CodingKey {
-                case stemChannels = "stem_channels", stemKernel = "stem_kernel", innerChannels = "inner_channels"
-                case outputChannels = "output_channels", convAKernels = "conv_a_kernels"
-            }
-
-            public init(stemChannels: Int, stemKernel: [Int], innerChannels: [Int], outputChannels: [Int], convAKernels: [[Int]]) {
-                self.stemChannels = stemChannels
-                self.stemKernel = stemKernel
-                self.innerChannels = innerChannels
-                self.outputChannels = outputChannels
-                self.convAKernels = convAKernels
-            }
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case depths, alpha, slow, fast, fusionKernel = "fusion_kernel", fusionChannels = "fusion_channels"
-            case spatialStrides = "spatial_strides", batchNormEps = "batch_norm_eps", headPool = "head_pool", headPoolKernels = "head_pool_kernels"
-        }
-
-        public init(
-            depths: [Int], alpha: Int, slow: Pathway, fast: Pathway, fusionKernel: Int, fusionChannels: [Int],
-            spatialStrides: [Int] = [1, 2, 2, 2], batchNormEps: Float = 1e-5, headPool: String = "global", headPoolKernels: [[Int]]? = nil
-        ) {
-            self.depths = depths
-            self.alpha = alpha
-            self.slow = slow
-            self.fast = fast
-            self.fusionKernel = fusionKernel
-            self.fusionChannels = fusionChannels
-            self.spatialStrides = spatialStrides
-            self.batchNormEps = batchNormEps
-            self.headPool = headPool
-            self.headPoolKernels = headPoolKernels
-        }
-
-        func validate() throws(WeightError) {
-            let stages = depths.count
-            let perStage = [spatialStrides.count, fusionChannels.count] + [slow, fast].flatMap { [$0.innerChannels.count, $0.outputChannels.count, $0.convAKernels.count] }
-            guard stages >= 1, perStage.allSatisfy({ $0 == stages }) else {
-                throw .invalidConfig("slowfast: depths, spatial_strides, fusion_channels and each pathway's widths and kernels need one entry per stage")
-            }
-            for pathway in [slow, fast] {
-                guard pathway.stemKernel.count == 3, zip(pathway.convAKernels, depths).allSatisfy({ $0.count == $1 }) else {
-                    throw .invalidConfig("slowfast: a stem kernel is (T, H, W), and conv_a_kernels has one kernel per block")
-                }
-            }
-            let positive = depths + spatialStrides + fusionChannels + [alpha, fusionKernel]
-                + [slow, fast].flatMap { [$0.stemChannels] + $0.innerChannels + $0.outputChannels + $0.convAKernels.joined() }
-            guard positive.allSatisfy({ $0 >= 1 }) else { throw .invalidConfig("slowfast: sizes, strides and kernels are positive") }
-        }
-
-        func headPoolings() throws(WeightError) -> [HeadPooling] {
-            switch (headPool, headPoolKernels) {
-            case ("global", _): return [.global, .global]
-            case ("windowed", let kernels?) where kernels.count == 2 && kernels.allSatisfy({ $0.count == 3 && $0.allSatisfy { $0 >= 1 } }):
-                return kernels.map { .windowed(kernel: $0) }
-            default: throw .invalidConfig("head_pool must be 'global', or 'windowed' with head_pool_kernels [slow (T, H, W), fast (T, H, W)]")
-            }
-        }
     }
 }

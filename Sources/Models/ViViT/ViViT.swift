@@ -6,10 +6,52 @@ import Numerics
 // Keys are the HF4 state-dict names (../shared/reference/MODELS.md §1.1).
 
 /// ViViT Model 1: tubelet tokens of the whole clip, one class token, one transformer over all of them.
-public struct ViViT: ActionModel {
+public struct ViViT: Architecture {
+    public static let name = "vivit"
+    public static let precisions: [Precision] = [.fp32, .bf16, .int8]
+
+    /// `config.json`'s `model` for `vivit`.
+    public struct Sizes: ArchitectureSizes {
+        public var hiddenSize: Int
+        public var numLayers: Int
+        public var numHeads: Int
+        public var mlpDim: Int
+        /// (t, h, w) of the tubelet embedding.
+        public var tubeletSize: [Int]
+        public var numFrames: Int
+        public var imageSize: Int
+        public var layerNormEps: Float
+        public var gelu: GELU
+
+        enum CodingKeys: String, CodingKey {
+            case hiddenSize = "hidden_size", numLayers = "num_layers", numHeads = "num_heads", mlpDim = "mlp_dim"
+            case tubeletSize = "tubelet_size", numFrames = "num_frames", imageSize = "image_size", layerNormEps = "layer_norm_eps", gelu
+        }
+
+        public init(hiddenSize: Int, numLayers: Int, numHeads: Int, mlpDim: Int, tubeletSize: [Int], numFrames: Int, imageSize: Int,
+                    layerNormEps: Float = 1e-6, gelu: GELU = .tanh) {
+            self.hiddenSize = hiddenSize
+            self.numLayers = numLayers
+            self.numHeads = numHeads
+            self.mlpDim = mlpDim
+            self.tubeletSize = tubeletSize
+            self.numFrames = numFrames
+            self.imageSize = imageSize
+            self.layerNormEps = layerNormEps
+            self.gelu = gelu
+        }
+    }
+
+    public static let published: [PublishedModel] = [
+        PublishedModel("vivit-b16x2", ModelConfig(
+            name: "vivit-b16x2", architecture: ViViT.self,
+            sizes: Sizes(hiddenSize: 768, numLayers: 12, numHeads: 12, mlpDim: 3072, tubeletSize: [2, 16, 16], numFrames: 32, imageSize: 224),
+            heads: [.init(name: "label", classes: 400)], headLayout: .single, preprocessing: .scenicKinetics)),
+    ]
+
     public let config: ModelConfig
     private let width: Int
-    private let sizes: ModelConfig.TransformerSizes
+    private let sizes: Sizes
     private let embedding: TubeletEmbedding
     private let cls: Tensor
     private let positions: Tensor
@@ -17,11 +59,9 @@ public struct ViViT: ActionModel {
     private let norm: LayerNormWeights
     private let heads: ClassifierHeads
 
-    public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
-        let model = try config.transformerSizes()
-        guard model.tubeletSize.count == 3, let layers = model.numLayers, let headCount = model.numHeads, let mlp = model.mlpDim else {
-            throw .invalidConfig("vivit needs tubelet_size (t, h, w), num_layers, num_heads and mlp_dim")
-        }
+    public init(config: ModelConfig, sizes model: Sizes, weights: WeightSource) throws(WeightError) {
+        guard model.tubeletSize.count == 3 else { throw .invalidConfig("vivit needs tubelet_size (t, h, w)") }
+        let (layers, headCount, mlp) = (model.numLayers, model.numHeads, model.mlpDim)
         let width = model.hiddenSize
         guard headCount > 0, width % headCount == 0 else { throw .invalidConfig("\(width) is not divisible by \(headCount) heads") }
         let tubelet = (t: model.tubeletSize[0], h: model.tubeletSize[1], w: model.tubeletSize[2])
@@ -40,7 +80,7 @@ public struct ViViT: ActionModel {
         for index in 0..<layers {
             blocks.append(try .torch(root("vivit")("encoder")("layer")("\(index)"), width: width, mlp: mlp, precision: config.precision))
         }
-        encoder = TransformerEncoder(blocks: blocks, width: width, heads: headCount, mlp: mlp, gelu: try model.geluKind(), epsilon: model.layerNormEps,
+        encoder = TransformerEncoder(blocks: blocks, width: width, heads: headCount, mlp: mlp, gelu: model.gelu, epsilon: model.layerNormEps,
                                      attentionPrecision: config.precision.otherProducts)
         norm = try .torch(root("vivit")("layernorm"), width: width)
         heads = try ClassifierHeads(root, naming: .torch(base: "classifier"), heads: config.heads, layout: config.headLayout, width: width)

@@ -7,10 +7,77 @@ import Numerics
 
 /// ViViT factorised encoder: a spatial transformer on each tubelet time step (own class token and position
 /// embedding), then a temporal transformer over the time steps' class tokens, each ending in its norm.
-public struct FactorisedEncoderViViT: ActionModel {
+public struct FactorisedEncoderViViT: Architecture {
+    public static let name = "vivit_factorised_encoder"
+    public static let precisions: [Precision] = [.fp32, .bf16, .int8]
+
+    /// `config.json`'s `model` for `vivit_factorised_encoder`.
+    public struct Sizes: ArchitectureSizes {
+        public var hiddenSize: Int
+        public var spatial: EncoderSize
+        public var temporal: EncoderSize
+        /// (t, h, w) of the tubelet embedding.
+        public var tubeletSize: [Int]
+        public var numFrames: Int
+        public var imageSize: Int
+        public var layerNormEps: Float
+        public var gelu: GELU
+
+        enum CodingKeys: String, CodingKey {
+            case hiddenSize = "hidden_size", spatial, temporal
+            case tubeletSize = "tubelet_size", numFrames = "num_frames", imageSize = "image_size", layerNormEps = "layer_norm_eps", gelu
+        }
+
+        public init(hiddenSize: Int, spatial: EncoderSize, temporal: EncoderSize, tubeletSize: [Int], numFrames: Int, imageSize: Int,
+                    layerNormEps: Float = 1e-6, gelu: GELU = .tanh) {
+            self.hiddenSize = hiddenSize
+            self.spatial = spatial
+            self.temporal = temporal
+            self.tubeletSize = tubeletSize
+            self.numFrames = numFrames
+            self.imageSize = imageSize
+            self.layerNormEps = layerNormEps
+            self.gelu = gelu
+        }
+    }
+
+    /// The sizes of one of the two encoders.
+    public struct EncoderSize: Sendable, Equatable, Codable {
+        public var numLayers: Int
+        public var numHeads: Int
+        public var mlpDim: Int
+
+        enum CodingKeys: String, CodingKey {
+            case numLayers = "num_layers", numHeads = "num_heads", mlpDim = "mlp_dim"
+        }
+
+        public init(numLayers: Int, numHeads: Int, mlpDim: Int) {
+            self.numLayers = numLayers
+            self.numHeads = numHeads
+            self.mlpDim = mlpDim
+        }
+    }
+
+    public static let published: [PublishedModel] = {
+        var epic = ModelConfig.Preprocessing.scenicKinetics
+        epic.stride = 1
+        return [
+            PublishedModel("vivit-b16x2-fe", ModelConfig(
+                name: "vivit-b16x2-fe", architecture: FactorisedEncoderViViT.self,
+                sizes: Sizes(hiddenSize: 768, spatial: .init(numLayers: 12, numHeads: 12, mlpDim: 3072),
+                             temporal: .init(numLayers: 4, numHeads: 12, mlpDim: 3072), tubeletSize: [2, 16, 16], numFrames: 32, imageSize: 224),
+                heads: [.init(name: "label", classes: 400)], headLayout: .single, preprocessing: .scenicKinetics)),
+            PublishedModel("vivit-l16x2-fe", ModelConfig(
+                name: "vivit-l16x2-fe", architecture: FactorisedEncoderViViT.self,
+                sizes: Sizes(hiddenSize: 1024, spatial: .init(numLayers: 24, numHeads: 16, mlpDim: 4096),
+                             temporal: .init(numLayers: 4, numHeads: 16, mlpDim: 4096), tubeletSize: [2, 16, 16], numFrames: 32, imageSize: 224),
+                heads: [.init(name: "noun", classes: 300), .init(name: "verb", classes: 97)], headLayout: .split, preprocessing: epic)),
+        ]
+    }()
+
     public let config: ModelConfig
     private let width: Int
-    private let sizes: ModelConfig.TransformerSizes
+    private let sizes: Sizes
     private let embedding: TubeletEmbedding
     private let clsSpatial: Tensor
     private let spatialPositions: Tensor
@@ -22,24 +89,22 @@ public struct FactorisedEncoderViViT: ActionModel {
     private let temporalNorm: LayerNormWeights
     private let heads: ClassifierHeads
 
-    public init(config: ModelConfig, weights: WeightSource) throws(WeightError) {
-        let model = try config.transformerSizes()
-        guard model.tubeletSize.count == 3, let spatialSize = model.spatial, let temporalSize = model.temporal else {
-            throw .invalidConfig("vivit_factorised_encoder needs tubelet_size (t, h, w), spatial and temporal sizes")
-        }
+    public init(config: ModelConfig, sizes model: Sizes, weights: WeightSource) throws(WeightError) {
+        guard model.tubeletSize.count == 3 else { throw .invalidConfig("vivit_factorised_encoder needs tubelet_size (t, h, w)") }
+        let (spatialSize, temporalSize) = (model.spatial, model.temporal)
         let width = model.hiddenSize
         let tubelet = (t: model.tubeletSize[0], h: model.tubeletSize[1], w: model.tubeletSize[2])
         self.config = config
         self.width = width
         sizes = model
         let root = WeightScope(weights, separator: "/")
-        let gelu = try model.geluKind()
+        let gelu = model.gelu
         let embedding = try TubeletEmbedding.flax(root("embedding"), tubelet: tubelet, width: width, frames: model.numFrames, size: model.imageSize,
                                                   precision: config.precision.otherProducts)
         self.embedding = embedding
         let timeSteps = embedding.steps, patches = embedding.patchesPerStep
 
-        func encoder(_ name: String, _ size: ModelConfig.EncoderSize) throws(WeightError) -> TransformerEncoder {
+        func encoder(_ name: String, _ size: EncoderSize) throws(WeightError) -> TransformerEncoder {
             guard size.numHeads > 0, width % size.numHeads == 0 else { throw .invalidConfig("\(name): \(width) is not divisible by \(size.numHeads) heads") }
             var blocks: [EncoderBlock] = []
             for index in 0..<size.numLayers {
