@@ -28,4 +28,24 @@ public enum ModelLoader {
         }
         return try architecture.make(config: config, weights: weights)
     }
+
+    /// Every (key, shape) the model `config` describes asks its weights for, in the order it asks: what a
+    /// converter must write. Found by building the model at fp32 on zeros, so it is the loading code's own list.
+    public static func expectedTensors(config: ModelConfig) throws(WeightError) -> [(key: String, shape: [Int])] {
+        var config = config
+        config.precision = .fp32
+        let recorder = ShapeRecorder()
+        _ = try make(config: config, weights: recorder)
+        return recorder.requests
+    }
+}
+
+/// Zeros of whatever shape is asked for, remembering each request.
+private final class ShapeRecorder: WeightSource {
+    private(set) var requests: [(key: String, shape: [Int])] = []
+
+    func tensor(_ key: String, shape: [Int]) throws(WeightError) -> Tensor {
+        requests.append((key, shape))
+        return Tensor(shape: shape)
+    }
 }

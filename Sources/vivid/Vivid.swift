@@ -7,7 +7,7 @@ struct Vivid: ParsableCommand {
         commandName: "vivid",
         abstract: "Recognise actions in videos.",
         version: Vivid.version,
-        subcommands: [ServeCommand.self, ClassifyCommand.self, ProbeCommand.self, SampleCommand.self, ForwardCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, ClassifyCommand.self, ProbeCommand.self, SampleCommand.self, ForwardCommand.self, BenchCommand.self, KeysCommand.self]
     )
 
     /// The version `/status` reports.

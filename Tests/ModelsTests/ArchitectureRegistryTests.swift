@@ -26,6 +26,18 @@ struct ArchitectureRegistryTests {
         }
     }
 
+    @Test("expectedTensors is the list of tensors the model asks for, at any precision")
+    func expectedTensors() throws {
+        var config = TinyModels.factorisedConfig()
+        let recorded = RecordingWeights()
+        _ = try ModelLoader.make(config: config, weights: recorded)
+        let expected = try ModelLoader.expectedTensors(config: config)
+        #expect(expected.map(\.key) == recorded.tensors.map(\.name))
+        #expect(expected.map(\.shape) == recorded.tensors.map(\.tensor.shape))
+        config.precision = .int8
+        #expect(try ModelLoader.expectedTensors(config: config).map(\.key) == expected.map(\.key))
+    }
+
     @Test("An unknown word in a closed set fails to decode, naming it and listing the allowed words",
           arguments: [
               ("\"architecture\" : \"vivit_factorised_encoder\"", "\"architecture\" : \"resnet\"", "'resnet'", "vivit_factorised_encoder, csn"),
