@@ -166,6 +166,20 @@ PY
   ! "$python" Tools/convert.py pytorchvideo "$work/evil.pth" "$work/evil" 2>"$work/evil.err" \
     && grep -q "refused for safety" "$work/evil.err" && [ ! -e "$work/pwned" ]
 }
+# `vivid keys` lists what the loading code asks for, and convert.py checks what it writes against that list: a
+# stand-in vivid whose list lacks one tensor makes the conversion fail naming it.
+keys_checked_by_converter() {
+  "$vivid" keys --arch vivit-b16x2 | grep -x "vivit.embeddings.position_embeddings 1x3137x768" >/dev/null
+  [ "$("$vivid" keys --arch slowfast-r50 --json | "$python" -c 'import json, sys; print(len(json.load(sys.stdin)["tensors"]))')" -gt 500 ]
+  VIVID_BIN="$vivid" "$python" Tools/convert.py hf-vivit Tests/Fixtures/vivit/checkpoint "$work/keys-ok" >/dev/null
+  cat >"$work/short-vivid" <<SH
+#!/bin/sh
+"$vivid" "\$@" | "$python" -c 'import json, sys; d = json.load(sys.stdin); d["tensors"] = [t for t in d["tensors"] if t["key"] != "classifier.bias"]; print(json.dumps(d))'
+SH
+  chmod +x "$work/short-vivid"
+  ! VIVID_BIN="$work/short-vivid" "$python" Tools/convert.py hf-vivit Tests/Fixtures/vivit/checkpoint "$work/keys-bad" 2>"$work/keys.err"
+  grep -q "classifier.bias is written but vivid does not load it" "$work/keys.err"
+}
 # The demo model (Models/demo) through the whole Swift path: decode, sample, forward, aggregate. Every shipped
 # example must give its verb and noun (each top verb and noun scores 0.88-0.93).
 demo_examples_recognised() {
@@ -198,6 +212,7 @@ check "bench reports its JSON fields, and the median and spread of --runs" bench
 check "--precision and VIVID_PRECISION: unknown words exit 2, auto resolves by the CPU" precision_settings
 check "vivid sets OMP_WAIT_POLICY=passive for itself, and keeps one the user set" openmp_wait_policy
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
+check "vivid keys lists the tensors a model loads; convert.py checks its output against it" keys_checked_by_converter
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders, at bf16 and int8 within 2 points of fp32" demo_fresh_renders_recognised

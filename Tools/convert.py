@@ -7,11 +7,18 @@ FORMAT:
   hf-vivit      SOURCE is a transformers `save_pretrained` folder of VivitForVideoClassification
                 (config.json + model.safetensors [or a sharded index], or pytorch_model.bin).
                 Output: architecture "vivit", keys = transformers 4 names (HF5 in-memory names are mapped back).
+  hf-timesformer SOURCE is a transformers 4 or 5 `save_pretrained` folder of TimesformerForVideoClassification
+                (divided space-time attention). Output: architecture "timesformer", the transformers names.
   scenic-vivit  SOURCE is a Scenic Flax msgpack checkpoint (parameters under ['optimizer']['target'],
                 optionally one more ['params'] level). Model 1 (Transformer/encoderblock_N) becomes
                 architecture "vivit" with transformers 4 names (MODELS.md §1.1 transforms); Model 2
                 (SpatialTransformer/TemporalTransformer) becomes "vivit_factorised_encoder" keeping the
-                flattened Flax names ("/"-joined) and the original Flax shapes.
+                flattened Flax names ("/"-joined) and the original Flax shapes. Models 3 and 4 (MODELS.md §1.5)
+                keep those names too: "vivit_factorised_self_attention" (blocks with MultiHeadDotProductAttention_time/
+                _space) and "vivit_factorised_dot_product_attention". --attention names the type where the tree
+                cannot: a Model 4 tree has Model 1's names (without cls), so it needs
+                --attention factorized_dot_product_attention. --attention-order (Model 3 only; default
+                time_space, Scenic's) is not in the weights either.
   pytorchvideo  SOURCE is a pytorchvideo / PySlowFast `.pyth` (weights under ["model_state"]) of an ir-CSN
                 (`create_csn`, hub `csn_r101`). Output: architecture "csn", pytorchvideo names, BN eps 1e-5,
                 the windowed head pool, PySlowFast's test preprocessing; or a SlowFast (`create_slowfast`,
@@ -34,6 +41,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 
 import numpy as np
@@ -250,22 +258,44 @@ def hf_layer_shapes(prefix, width, mlp):
     return shapes
 
 
-def flax_block_shapes(prefix, width, heads, head_dim, mlp):
-    """Scenic names and shapes of one EncoderBlock."""
-    attention = f"{prefix}/MultiHeadDotProductAttention_0"
+def flax_norm_shapes(scope, width):
+    return {f"{scope}/scale": (width,), f"{scope}/bias": (width,)}
+
+
+def flax_attention_shapes(scope, width, heads, head_dim):
+    """flax MultiHeadDotProductAttention: q/k/v DenseGeneral kernels (D, heads, head_dim), out (heads, head_dim, D)."""
     shapes = {}
-    for norm in ("LayerNorm_0", "LayerNorm_1"):
-        shapes[f"{prefix}/{norm}/scale"] = (width,)
-        shapes[f"{prefix}/{norm}/bias"] = (width,)
     for part in ("query", "key", "value"):
-        shapes[f"{attention}/{part}/kernel"] = (width, heads, head_dim)
-        shapes[f"{attention}/{part}/bias"] = (heads, head_dim)
-    shapes[f"{attention}/out/kernel"] = (heads, head_dim, width)
-    shapes[f"{attention}/out/bias"] = (width,)
-    shapes[f"{prefix}/MlpBlock_0/Dense_0/kernel"] = (width, mlp)
-    shapes[f"{prefix}/MlpBlock_0/Dense_0/bias"] = (mlp,)
-    shapes[f"{prefix}/MlpBlock_0/Dense_1/kernel"] = (mlp, width)
-    shapes[f"{prefix}/MlpBlock_0/Dense_1/bias"] = (width,)
+        shapes[f"{scope}/{part}/kernel"] = (width, heads, head_dim)
+        shapes[f"{scope}/{part}/bias"] = (heads, head_dim)
+    shapes[f"{scope}/out/kernel"] = (heads, head_dim, width)
+    shapes[f"{scope}/out/bias"] = (width,)
+    return shapes
+
+
+def flax_mlp_shapes(scope, width, mlp):
+    return {f"{scope}/Dense_0/kernel": (width, mlp), f"{scope}/Dense_0/bias": (mlp,),
+            f"{scope}/Dense_1/kernel": (mlp, width), f"{scope}/Dense_1/bias": (width,)}
+
+
+def flax_block_shapes(prefix, width, heads, head_dim, mlp):
+    """Scenic names and shapes of one EncoderBlock (Models 1, 2 and 4)."""
+    shapes = flax_norm_shapes(f"{prefix}/LayerNorm_0", width)
+    shapes.update(flax_norm_shapes(f"{prefix}/LayerNorm_1", width))
+    shapes.update(flax_attention_shapes(f"{prefix}/MultiHeadDotProductAttention_0", width, heads, head_dim))
+    shapes.update(flax_mlp_shapes(f"{prefix}/MlpBlock_0", width, mlp))
+    return shapes
+
+
+def factorised_self_attention_block_shapes(prefix, width, heads, head_dim, mlp):
+    """Scenic names and shapes of one EncoderFactorizedSelfAttentionBlock (Model 3, MODELS.md §1.5): a LayerNorm
+    and an attention per axis, then LayerNorm_mlp and MlpBlock (no _0 suffixes)."""
+    shapes = {}
+    for axis in ("time", "space"):
+        shapes.update(flax_norm_shapes(f"{prefix}/LayerNorm_{axis}", width))
+        shapes.update(flax_attention_shapes(f"{prefix}/MultiHeadDotProductAttention_{axis}", width, heads, head_dim))
+    shapes.update(flax_norm_shapes(f"{prefix}/LayerNorm_mlp", width))
+    shapes.update(flax_mlp_shapes(f"{prefix}/MlpBlock", width, mlp))
     return shapes
 
 
@@ -307,13 +337,13 @@ def square_side(count, what):
     return side
 
 
-def solve_frames_and_image(tokens, tubelet, frames, image, source):
-    """Model 1: a position embedding of 1 + (frames/t)*(image/h)*(image/w) tokens fixes only the product;
-    one of frames or image size must come from the config or flags."""
+def solve_frames_and_image(tokens, tubelet, frames, image, source, with_cls=True):
+    """ViViT Models 1, 3 and 4: a position embedding of (frames/t)*(image/h)*(image/w) tokens (plus 1 for
+    Model 1's cls) fixes only the product; one of frames or image size must come from the config or flags."""
     t, h, w = tubelet
     if h != w:
         raise ConversionError(f"non-square tubelet {tubelet} is not supported")
-    patches = tokens - 1
+    patches = tokens - 1 if with_cls else tokens
     if frames is None and image is None:
         raise ConversionError(f"{source}: the weights cannot tell frames from image size "
                               f"({patches} tokens = frames/{t} x (image/{h})^2); pass --frames N (published checkpoints: 32)")
@@ -518,15 +548,26 @@ def convert_hf_vivit(source, args):
         "tubelet_size": tubelet, "num_frames": frames, "image_size": image,
         "layer_norm_eps": float(config.get("layer_norm_eps", 1e-6)), "gelu": gelu,
     }
-    # A config with real class names (not LABEL_n) gives the single head its labels.
-    labels_from_config = None
+    return Conversion("vivit", model, tensors, head_layout, heads_plan, vivit_preprocessing(model),
+                      config_labels(config, head_layout, heads_plan))
+
+
+def config_labels(config, head_layout, heads_plan):
+    """A transformers config with real class names (not LABEL_n) gives the single head its labels:
+    {head: ("labels.txt", names)}, else {}."""
     id2label = config.get("id2label") or {}
     if head_layout == "single" and len(id2label) == heads_plan[0][1]:
         names = [str(id2label.get(str(i), id2label.get(i, ""))) for i in range(len(id2label))]
         if all(names) and not all(re.fullmatch(r"LABEL_\d+", n) for n in names):
-            labels_from_config = names
-    return Conversion("vivit", model, tensors, head_layout, heads_plan, vivit_preprocessing(model),
-                      {heads_plan[0][0]: ("labels.txt", labels_from_config)} if labels_from_config else {})
+            return {heads_plan[0][0]: ("labels.txt", names)}
+    return {}
+
+
+# Scenic's model.attention_config.type (--attention; Model 3's config name is factorized_self_attention_block)
+# -> the architecture Vivid runs.
+SCENIC_ARCHITECTURES = {"spacetime": "vivit", "factorized_encoder": "vivit_factorised_encoder",
+                        "factorized_self_attention": "vivit_factorised_self_attention",
+                        "factorized_dot_product_attention": "vivit_factorised_dot_product_attention"}
 
 
 def convert_scenic_vivit(source, args):
@@ -538,6 +579,17 @@ def convert_scenic_vivit(source, args):
     if factorised == unfactorised:
         tops = ", ".join(sorted({n.split("/")[0] for n in names}))
         raise ConversionError(f"{origin}: not a ViViT Model 1 (Transformer/) or factorised-encoder (SpatialTransformer/, TemporalTransformer/) tree; top level: {tops}")
+    # Model 3's blocks have their own names; Model 4's tree has Model 1's, so only the flag tells it. A flag that
+    # contradicts the tree is left to the shape checks below, which name the first missing or unexpected tensor.
+    if factorised:
+        found = "factorized_encoder"
+    elif any(n.startswith("Transformer/encoderblock_0/MultiHeadDotProductAttention_time/") for n in names):
+        found = "factorized_self_attention"
+    else:
+        found = "spacetime"
+    attention = args.attention or found
+    if args.attention_order is not None and attention != "factorized_self_attention":
+        raise ConversionError(f"--attention-order is only valid with --attention factorized_self_attention (this is {attention})")
 
     kernel = require(params, "embedding/kernel", 5)
     t, h, w, channels, width = kernel.shape
@@ -547,19 +599,23 @@ def convert_scenic_vivit(source, args):
     if h != w:
         raise ConversionError(f"tensor embedding/kernel: non-square tubelet {tubelet} is not supported")
 
-    def encoder_size(scope):
+    def encoder_size(scope, self_attention_blocks=False):
+        if self_attention_blocks:
+            attention_name, mlp_name, block_shapes = "MultiHeadDotProductAttention_time", "MlpBlock", factorised_self_attention_block_shapes
+        else:
+            attention_name, mlp_name, block_shapes = "MultiHeadDotProductAttention_0", "MlpBlock_0", flax_block_shapes
+        query_name = f"{scope}/encoderblock_0/{attention_name}/query/kernel"
         count = layer_indices(names, re.compile("^" + re.escape(scope) + r"/encoderblock_(\d+)/"))
         if count == 0:
-            raise ConversionError(f"missing tensor {scope}/encoderblock_0/MultiHeadDotProductAttention_0/query/kernel")
-        query = require(params, f"{scope}/encoderblock_0/MultiHeadDotProductAttention_0/query/kernel", 3)
+            raise ConversionError(f"missing tensor {query_name}")
+        query = require(params, query_name, 3)
         _, heads, head_dim = query.shape
         if heads * head_dim != width:
-            raise ConversionError(f"tensor {scope}/encoderblock_0/MultiHeadDotProductAttention_0/query/kernel {tuple(query.shape)}: "
-                                  f"heads x head_dim != hidden size {width} (unsupported)")
-        mlp = require(params, f"{scope}/encoderblock_0/MlpBlock_0/Dense_0/kernel", 2).shape[1]
+            raise ConversionError(f"tensor {query_name} {tuple(query.shape)}: heads x head_dim != hidden size {width} (unsupported)")
+        mlp = require(params, f"{scope}/encoderblock_0/{mlp_name}/Dense_0/kernel", 2).shape[1]
         shapes = {f"{scope}/encoder_norm/scale": (width,), f"{scope}/encoder_norm/bias": (width,)}
         for layer in range(count):
-            shapes.update(flax_block_shapes(f"{scope}/encoderblock_{layer}", width, heads, head_dim, mlp))
+            shapes.update(block_shapes(f"{scope}/encoderblock_{layer}", width, heads, head_dim, mlp))
         return {"num_layers": count, "num_heads": int(heads), "mlp_dim": int(mlp)}, shapes
 
     layout, projections = projection_names(params, "output_projection", "/", "kernel")
@@ -571,7 +627,7 @@ def convert_scenic_vivit(source, args):
         expected[f"{base}/bias"] = (classes[head],)
     common = {"tubelet_size": tubelet, "layer_norm_eps": 1e-6, "gelu": args.gelu or "tanh"}
 
-    if factorised:
+    if attention == "factorized_encoder":
         spatial, spatial_shapes = encoder_size("SpatialTransformer")
         temporal, temporal_shapes = encoder_size("TemporalTransformer")
         spatial_tokens = require(params, "SpatialTransformer/posembed_input/pos_embedding", 3).shape[1]
@@ -598,17 +654,33 @@ def convert_scenic_vivit(source, args):
         return Conversion("vivit_factorised_encoder", order_model(model), params, head_layout, heads_plan,
                           vivit_preprocessing(model), {}, weights_format="flax")
 
-    encoder, encoder_shapes = encoder_size("Transformer")
+    encoder, encoder_shapes = encoder_size("Transformer", self_attention_blocks=attention == "factorized_self_attention")
     tokens = require(params, "Transformer/posembed_input/pos_embedding", 3).shape[1]
-    frames, image = solve_frames_and_image(tokens, tubelet, args.frames, args.image_size, "Transformer/posembed_input/pos_embedding")
+    # Scenic refuses a token classifier for Models 3 and 4 (gap pooling): no cls, one position per tubelet.
+    model1 = attention == "spacetime"
+    if model1 and "cls" not in params:
+        raise ConversionError(f"missing tensor cls (1, 1, {width}) in {origin}: Vivid's Model 1 classifies the cls token; "
+                              "a Model 4 tree has Model 1's names and no cls (pass --attention factorized_dot_product_attention)")
+    if not model1 and "cls" in params:
+        raise ConversionError(f"unexpected tensor cls {tuple(params['cls'].shape)} in {origin}: {attention} has no cls token")
+    frames, image = solve_frames_and_image(tokens, tubelet, args.frames, args.image_size, "Transformer/posembed_input/pos_embedding", model1)
     expected.update(encoder_shapes)
-    expected.update({"cls": (1, 1, width), "Transformer/posembed_input/pos_embedding": (1, tokens, width)})
+    expected["Transformer/posembed_input/pos_embedding"] = (1, tokens, width)
+    if model1:
+        expected["cls"] = (1, 1, width)
     check_exact(params, expected, origin)
+    if attention == "factorized_dot_product_attention" and encoder["num_heads"] % 2:
+        raise ConversionError(f"Model 4 splits the heads in two halves: {encoder['num_heads']} heads is odd")
     head_layout, heads_plan = plan_heads(layout, classes, args)
-    tensors = scenic_model1_to_hf(params, encoder["num_layers"], width)
     model = {"hidden_size": int(width), "num_layers": encoder["num_layers"], "num_heads": encoder["num_heads"],
              "mlp_dim": encoder["mlp_dim"], "num_frames": frames, "image_size": image}
     model.update(common)
+    if not model1:
+        if attention == "factorized_self_attention":
+            model["attention_order"] = args.attention_order or "time_space"
+        return Conversion(SCENIC_ARCHITECTURES[attention], order_model(model), params, head_layout, heads_plan,
+                          vivit_preprocessing(model), {}, weights_format="flax")
+    tensors = scenic_model1_to_hf(params, encoder["num_layers"], width)
     return Conversion("vivit", order_model(model), tensors, head_layout, heads_plan, vivit_preprocessing(model), {})
 
 
@@ -648,7 +720,7 @@ def scenic_model1_to_hf(params, layers, width):
 
 def order_model(model):
     keys = ["hidden_size", "num_layers", "num_heads", "mlp_dim", "spatial", "temporal",
-            "tubelet_size", "num_frames", "image_size", "layer_norm_eps", "gelu"]
+            "tubelet_size", "num_frames", "image_size", "layer_norm_eps", "gelu", "attention_order"]
     return {key: model[key] for key in keys if key in model}
 
 
@@ -940,6 +1012,117 @@ def convert_epic_slowfast(source, args):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# TimeSformer (transformers names; MODELS.md §2)
+
+# TSF configs/Kinetics/TimeSformer_divST_{8x32_224,16x16_448,96x4_224}.yaml: frames per clip -> sampling rate.
+TIMESFORMER_STRIDES = {8: 32, 16: 16, 96: 4}
+
+
+def timesformer_layer_shapes(prefix, width, mlp):
+    """transformers names and shapes of one divided space-time TimesformerLayer: fused qkv projections."""
+    shapes = {}
+    for attention in ("attention", "temporal_attention"):
+        shapes[f"{prefix}.{attention}.attention.qkv.weight"] = (3 * width, width)
+        shapes[f"{prefix}.{attention}.attention.qkv.bias"] = (3 * width,)
+        shapes[f"{prefix}.{attention}.output.dense.weight"] = (width, width)
+        shapes[f"{prefix}.{attention}.output.dense.bias"] = (width,)
+    shapes[f"{prefix}.temporal_dense.weight"] = (width, width)
+    shapes[f"{prefix}.temporal_dense.bias"] = (width,)
+    shapes[f"{prefix}.intermediate.dense.weight"] = (mlp, width)
+    shapes[f"{prefix}.intermediate.dense.bias"] = (mlp,)
+    shapes[f"{prefix}.output.dense.weight"] = (width, mlp)
+    shapes[f"{prefix}.output.dense.bias"] = (width,)
+    for norm in ("temporal_layernorm", "layernorm_before", "layernorm_after"):
+        shapes[f"{prefix}.{norm}.weight"] = (width,)
+        shapes[f"{prefix}.{norm}.bias"] = (width,)
+    return shapes
+
+
+def timesformer_preprocessing(model):
+    """TSF's Kinetics test (MODELS.md §2): 1 clip x 3 crops of the image size, short side resized to it. The
+    frame stride is the published config's for its clip length; other lengths keep the 8x32 and 16x16 configs'
+    span of 256 frames. Mean and std 0.5 are what the transformers release's image processor (saved by
+    convert_timesformer_to_pytorch.py) uses; TSF itself trained with 0.45 / 0.225 (--mean, --std)."""
+    frames, image = model["num_frames"], model["image_size"]
+    return {"frames_per_clip": frames, "stride": TIMESFORMER_STRIDES.get(frames, max(1, 256 // frames)),
+            "short_side": image, "crop_size": image, "fixed_crop": True,
+            "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "views": (1, 3)}
+
+
+def convert_hf_timesformer(source, args):
+    """A transformers TimesformerForVideoClassification folder. transformers 4 and 5 save the same tensor names
+    (5 renames none of TimeSformer's modules) and the same config keys but for torch_dtype (4) / dtype (5),
+    which is not read here."""
+    config, raw = read_hf_folder(source)
+    expected_model = "a transformers TimesformerForVideoClassification save_pretrained folder is expected"
+    if config.get("model_type") != "timesformer":
+        raise ConversionError(f"config.json model_type is {config.get('model_type')!r}, not 'timesformer' ({expected_model})")
+    architectures = config.get("architectures") or ["TimesformerForVideoClassification"]
+    if "TimesformerForVideoClassification" not in architectures:
+        raise ConversionError(f"config.json architectures is {architectures}, not TimesformerForVideoClassification ({expected_model})")
+    attention = config.get("attention_type", "divided_space_time")
+    if attention != "divided_space_time":
+        raise ConversionError(f"config.json attention_type {attention!r} is not supported (supported: divided_space_time)")
+    if config.get("qkv_bias", True) is not True:
+        raise ConversionError(f"config.json qkv_bias is {config['qkv_bias']!r}: only TimeSformers with q/k/v biases "
+                              "(qkv_bias true, as published) are supported")
+    tensors = {name: value.astype(np.float32) for name, value in raw.items()}
+    origin = os.path.basename(os.path.normpath(source))
+
+    embed = require(tensors, "timesformer.embeddings.patch_embeddings.projection.weight", 4)
+    width, channels, patch, patch_w = (int(n) for n in embed.shape)
+    if channels != 3:
+        raise ConversionError(f"tensor timesformer.embeddings.patch_embeddings.projection.weight has {channels} input channels; expected 3")
+    if patch != patch_w:
+        raise ConversionError(f"tensor timesformer.embeddings.patch_embeddings.projection.weight {tuple(embed.shape)}: non-square patches are not supported")
+    layers = layer_indices(tensors, re.compile(r"^timesformer\.encoder\.layer\.(\d+)\."))
+    if layers == 0:
+        raise ConversionError("missing tensor timesformer.encoder.layer.0.attention.attention.qkv.weight (no encoder layers)")
+    mlp = int(require(tensors, "timesformer.encoder.layer.0.intermediate.dense.weight", 2).shape[0])
+    heads = config.get("num_attention_heads")
+    if not isinstance(heads, int) or heads <= 0 or width % heads:
+        raise ConversionError(f"config.json num_attention_heads {heads!r} does not divide the hidden size {width}")
+    # The clip is fixed by the weights: one time embedding per frame, one position embedding per patch of a frame.
+    frames = int(require(tensors, "timesformer.embeddings.time_embeddings", 3).shape[1])
+    positions = require(tensors, "timesformer.embeddings.position_embeddings", 3).shape[1]
+    image = square_side(positions - 1, "timesformer.embeddings.position_embeddings") * patch
+    # TimesformerLayer itself reads num_frames, image_size and patch_size (as ints) to unflatten the tokens.
+    for key, actual in (("hidden_size", width), ("num_hidden_layers", layers), ("intermediate_size", mlp),
+                        ("num_frames", frames), ("image_size", image), ("patch_size", patch)):
+        if key in config and config[key] != actual:
+            raise ConversionError(f"config.json {key} {config[key]} contradicts the weights ({actual})")
+    for flag, value, actual in (("--frames", args.frames, frames), ("--image-size", args.image_size, image)):
+        if value is not None and value != actual:
+            raise ConversionError(f"{flag} {value} contradicts the weights ({actual}: the time and position embeddings fix the clip)")
+
+    layout, projections = projection_names(tensors, "classifier", ".", "weight")
+    classes = {head: require(tensors, name, 2).shape[0] for head, name in projections.items()}
+    expected = {
+        "timesformer.embeddings.cls_token": (1, 1, width),
+        "timesformer.embeddings.position_embeddings": (1, positions, width),
+        "timesformer.embeddings.time_embeddings": (1, frames, width),
+        "timesformer.embeddings.patch_embeddings.projection.weight": (width, 3, patch, patch),
+        "timesformer.embeddings.patch_embeddings.projection.bias": (width,),
+        "timesformer.layernorm.weight": (width,),
+        "timesformer.layernorm.bias": (width,),
+    }
+    for layer in range(layers):
+        expected.update(timesformer_layer_shapes(f"timesformer.encoder.layer.{layer}", width, mlp))
+    expected.update(linear_shapes(projections, classes, width))
+    check_exact(tensors, expected, origin)
+
+    head_layout, heads_plan = plan_heads(layout, classes, args)
+    model = {
+        "hidden_size": width, "num_layers": layers, "num_heads": heads, "mlp_dim": mlp, "patch_size": patch,
+        "num_frames": frames, "image_size": image, "layer_norm_eps": float(config.get("layer_norm_eps", 1e-6)),
+        "gelu": args.gelu or gelu_from_hidden_act(config.get("hidden_act", "gelu")), "attention_type": attention,
+    }
+    # The published configs carry the Kinetics / SSv2 class names; otherwise a shipped list of that size.
+    labels = config_labels(config, head_layout, heads_plan) or standard_labels(heads_plan)
+    return Conversion("timesformer", model, tensors, head_layout, heads_plan, timesformer_preprocessing(model), labels)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Output
 
 
@@ -1051,11 +1234,17 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         prog="convert.py", description="Convert a published checkpoint into a Vivid model folder (config.json + model.safetensors).",
         epilog="Example: convert.py scenic-vivit checkpoint OUT --class-splits 300,97 --split-names noun,verb --stride 1")
-    parser.add_argument("format", help="hf-vivit | scenic-vivit | pytorchvideo | vmz-csn | epic-slowfast")
+    parser.add_argument("format", help="hf-vivit | hf-timesformer | scenic-vivit | pytorchvideo | vmz-csn | epic-slowfast")
     parser.add_argument("source", help="checkpoint folder or file")
     parser.add_argument("out", help="model folder to write")
-    parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Model 1; CSN, default 32)")
-    parser.add_argument("--image-size", type=int, help="image size, the alternative to --frames for Scenic Model 1")
+    parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Models 1, 3, 4; CSN, default 32)")
+    parser.add_argument("--image-size", type=int, help="image size, the alternative to --frames for Scenic Models 1, 3, 4")
+    parser.add_argument("--attention", choices=list(SCENIC_ARCHITECTURES),
+                        help="scenic-vivit: the ViViT attention type (default: read from the tree; a Model 4 tree reads as "
+                             "Model 1, so factorized_dot_product_attention must be given)")
+    parser.add_argument("--attention-order", choices=["time_space", "space_time"],
+                        help="scenic-vivit with factorized_self_attention: the order of the two attentions in a block "
+                             "(not in the weights; default time_space, Scenic's)")
     parser.add_argument("--class-splits", help="split one projection into heads, e.g. 300,97")
     parser.add_argument("--split-names", help="the heads' names, in projection order, e.g. noun,verb")
     parser.add_argument("--labels", action="append", metavar="HEAD=FILE", help="label file of a head (repeatable); one label per line or an id,key CSV")
@@ -1079,8 +1268,40 @@ def parse_arguments(argv):
     return parser.parse_args(argv)
 
 
-FORMATS = {"hf-vivit": convert_hf_vivit, "scenic-vivit": convert_scenic_vivit, "pytorchvideo": convert_pytorchvideo,
-           "vmz-csn": convert_vmz_csn, "epic-slowfast": convert_epic_slowfast}
+FORMATS = {"hf-vivit": convert_hf_vivit, "hf-timesformer": convert_hf_timesformer, "scenic-vivit": convert_scenic_vivit,
+           "pytorchvideo": convert_pytorchvideo, "vmz-csn": convert_vmz_csn, "epic-slowfast": convert_epic_slowfast}
+
+
+def vivid_binary():
+    """The built `vivid` (VIVID_BIN, else this checkout's release or debug build), or None."""
+    candidates = [os.environ.get("VIVID_BIN")] + [os.path.join(ROOT, ".build", c, "vivid") for c in ("release", "debug")]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def check_against_vivid(out, tensors):
+    """Compares the written tensors with `vivid keys --model OUT`, the list Vivid's loading code asks for, so
+    that the names and shapes live in one place (the Swift model). Without a built binary it says so and skips."""
+    binary = vivid_binary()
+    if binary is None:
+        print("convert.py: note: not checked against `vivid keys` (no built vivid; `swift build -c release` first)", file=sys.stderr)
+        return
+    result = subprocess.run([binary, "keys", "--model", out, "--json"], capture_output=True, text=True)
+    if result.returncode != 0:
+        try:
+            message = json.loads(result.stdout)["error"]
+        except (ValueError, KeyError, TypeError):
+            message = result.stderr.strip() or f"exit status {result.returncode}"
+        raise ConversionError(f"{binary} keys --model {out} failed (a binary older than this checkout?): {message}")
+    expected = {entry["key"]: tuple(entry["shape"]) for entry in json.loads(result.stdout)["tensors"]}
+    written = {name: tuple(value.shape) for name, value in tensors.items()}
+    for name, shape in expected.items():
+        if name not in written:
+            raise ConversionError(f"the folder lacks tensor {name} {shape}, which vivid loads (vivid keys)")
+        if written[name] != shape:
+            raise ConversionError(f"tensor {name} was written as {written[name]}; vivid loads it as {shape} (vivid keys)")
+    extra = sorted(set(written) - set(expected))
+    if extra:
+        raise ConversionError(f"tensor {extra[0]} is written but vivid does not load it (vivid keys)")
 
 
 def main(argv=None):
@@ -1093,6 +1314,7 @@ def main(argv=None):
         conversion = FORMATS[args.format](args.source, args)
         name = args.name or os.path.basename(os.path.normpath(args.out))
         config = write_folder(args.out, name, conversion, args, args.format, args.source)
+        check_against_vivid(args.out, conversion.tensors)
     except ConversionError as error:
         print(f"convert.py: error: {error}", file=sys.stderr)
         return 1

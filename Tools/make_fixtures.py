@@ -3,7 +3,11 @@
 
     python3 -m venv /root/venv-torch
     /root/venv-torch/bin/pip install torch torchvision transformers pytorchvideo safetensors msgpack numpy
-    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [csn] [slowfast]      (default: all)
+    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [vivit-attention] [csn] [slowfast] [timesformer]      (default: all)
+
+TimeSformer: Tools/timesformer_fixtures.py (timesformer/checkpoint, hf4_config.json, io.safetensors).
+ViViT Models 3 and 4: Tools/vivit_attention_fixtures.py (vivit_fsa/, vivit_fdpa/), Scenic's own ViViT; needs jax,
+flax and a Scenic copy as that file says (it also runs alone in a jax venv without torch).
 
 ir-CSN (`make_csn_fixtures` below): csn/pytorchvideo.pyth and csn/vmz.pth with io.safetensors and
 vmz_io.safetensors, from pytorchvideo's own `create_csn`. SlowFast (`make_slowfast_fixtures`):
@@ -719,15 +723,22 @@ def make_slowfast_fixtures():
 
 def main():
     parser = argparse.ArgumentParser(description="Makes the parity fixtures in Tests/Fixtures/.")
-    parser.add_argument("which", nargs="*", choices=["vivit", "csn", "slowfast"], help="which fixtures (default: all)")
-    which = parser.parse_args().which or ["vivit", "csn", "slowfast"]
+    parser.add_argument("which", nargs="*", choices=["vivit", "vivit-attention", "csn", "slowfast", "timesformer"], help="which fixtures (default: all)")
+    which = parser.parse_args().which or ["vivit", "vivit-attention", "csn", "slowfast", "timesformer"]
     os.makedirs(FIXTURES, exist_ok=True)
+    if "timesformer" in which:
+        from timesformer_fixtures import make_timesformer_fixtures
+        print("TimeSformer (transformers):")
+        make_timesformer_fixtures()
     if "csn" in which:
         print("ir-CSN (pytorchvideo create_csn):")
         make_csn_fixtures()
     if "slowfast" in which:
         print("SlowFast (pytorchvideo create_slowfast):")
         make_slowfast_fixtures()
+    if "vivit-attention" in which:
+        from vivit_attention_fixtures import make_factorised_attention_fixtures  # needs jax, flax and Scenic (see there)
+        make_factorised_attention_fixtures()
     if "vivit" not in which:
         return
     clips_hf = np.random.default_rng(2).standard_normal((2, 3, FRAMES, IMAGE, IMAGE)).astype(np.float32)

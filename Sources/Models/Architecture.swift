@@ -39,6 +39,7 @@ public enum Architectures {
     public static let all: [any Architecture.Type] = [
         ViViT.self,
         FactorisedEncoderViViT.self,
+        TimeSformer.self,
         CSN.self,
         SlowFast.self,
     ]

@@ -40,7 +40,7 @@ struct ArchitectureRegistryTests {
 
     @Test("An unknown word in a closed set fails to decode, naming it and listing the allowed words",
           arguments: [
-              ("\"architecture\" : \"vivit_factorised_encoder\"", "\"architecture\" : \"resnet\"", "'resnet'", "vivit_factorised_encoder, csn"),
+              ("\"architecture\" : \"vivit_factorised_encoder\"", "\"architecture\" : \"resnet\"", "'resnet'", "known: vivit, vivit_factorised_encoder"),
               ("\"aggregation\" : \"per_view\"", "\"aggregation\" : \"per-view\"", "'per-view'", "'per_view', 'marginal'"),
               ("\"gelu\" : \"tanh\"", "\"gelu\" : \"fast\"", "'fast'", "'tanh', 'erf'"),
               ("\"head_layout\" : \"split\"", "\"head_layout\" : \"joint\"", "'joint'", "'single', 'split', 'separate'"),

@@ -33,11 +33,12 @@ struct ParityTests {
 
     init() throws { scratch = try TemporaryDirectory() }
 
-    /// Converts a fixture checkpoint, runs the Swift model on the fixture's input and compares logits:
+    /// Converts a checkpoint (a path under Tests/Fixtures, or absolute), runs the Swift model on the fixture's input and compares logits:
     /// |Δ| ≤ 1e-4 · max(1, |reference|).
     private func expectParity(format: String, source: String, flags: [String] = [], io: String, heads: [String]) throws {
         let folder = directory.appendingPathComponent("model").path
-        try convert([format, fixtures.appendingPathComponent(source).path, folder] + flags)
+        let checkpoint = source.hasPrefix("/") ? source : fixtures.appendingPathComponent(source).path
+        try convert([format, checkpoint, folder] + flags)
         let model = try ModelLoader.load(folder: folder)
         let reference = try SafetensorsFile(path: fixtures.appendingPathComponent(io).path)
         let logits = try model.forward(try reference.tensor("clips"))
@@ -70,6 +71,23 @@ struct ParityTests {
     func factorisedEncoderScenic() throws {
         try expectParity(format: "scenic-vivit", source: "vivit_fe/checkpoint.msgpack",
                          flags: ["--class-splits", "5,3", "--split-names", "noun,verb"], io: "vivit_fe/io.safetensors", heads: ["noun", "verb"])
+    }
+
+    @Test("TimeSformer from a transformers save_pretrained folder: divided space-time attention, exact GELU")
+    func timesformer() throws {
+        try expectParity(format: "hf-timesformer", source: "timesformer/checkpoint", io: "timesformer/io.safetensors", heads: ["label"])
+    }
+
+    @Test("TimeSformer from a transformers 4 folder (its config.json keys), the same logits")
+    func timesformerTransformers4() throws {
+        let folder = try TemporaryDirectory()
+        let checkpoint = folder.url.appendingPathComponent("hf4")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("timesformer/checkpoint/model.safetensors"),
+                                         to: checkpoint.appendingPathComponent("model.safetensors"))
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("timesformer/hf4_config.json"),
+                                         to: checkpoint.appendingPathComponent("config.json"))
+        try expectParity(format: "hf-timesformer", source: checkpoint.path, io: "timesformer/io.safetensors", heads: ["label"])
     }
 
     @Test("ir-CSN from a pytorchvideo model-zoo .pyth: BN eps 1e-5 folded, windowed head over a larger final map")

@@ -32,6 +32,16 @@ struct TubeletEmbedding {
             tubelet: tubelet, order: .channelsFirst, frames: frames, size: size)
     }
 
+    /// PyTorch `Conv2d` `{weight (D, 3, p, p), bias}` applied to each frame (TimeSformer's patch embedding): a
+    /// tubelet of one frame, whose kernel holds the same values in the same order.
+    static func torchFrames(_ scope: WeightScope, patch: Int, width: Int, frames: Int, size: Int,
+                            precision: Precision) throws(WeightError) -> TubeletEmbedding {
+        TubeletEmbedding(
+            projection: Linear(weight: try scope.tensor("weight", shape: [width, 3, patch, patch]), bias: try scope.tensor("bias", shape: [width]),
+                               layout: .outputMajor, inputSize: 3 * patch * patch, outputSize: width, precision: precision),
+            tubelet: (1, patch, patch), order: .channelsFirst, frames: frames, size: size)
+    }
+
     /// Tubelet time steps, and tubelets per step.
     var steps: Int { frames / tubelet.t }
     var patchesPerStep: Int { (size / tubelet.h) * (size / tubelet.w) }
