@@ -39,6 +39,8 @@ public enum Architectures {
     public static let all: [any Architecture.Type] = [
         ViViT.self,
         FactorisedEncoderViViT.self,
+        FactorisedSelfAttentionViViT.self,
+        FactorisedDotProductAttentionViViT.self,
         TimeSformer.self,
         CSN.self,
         SlowFast.self,

@@ -73,6 +73,19 @@ struct ParityTests {
                          flags: ["--class-splits", "5,3", "--split-names", "noun,verb"], io: "vivit_fe/io.safetensors", heads: ["noun", "verb"])
     }
 
+    @Test("ViViT Model 3 (factorised self-attention) from a Scenic checkpoint, in both attention orders",
+          arguments: [("time_space", "vivit_fsa/io.safetensors"), ("space_time", "vivit_fsa/space_time_io.safetensors")])
+    func vivitFactorisedSelfAttention(order: String, io: String) throws {
+        try expectParity(format: "scenic-vivit", source: "vivit_fsa/checkpoint.msgpack", flags: ["--frames", "8", "--attention-order", order],
+                         io: io, heads: ["label"])
+    }
+
+    @Test("ViViT Model 4 (factorised dot-product attention) from a Scenic checkpoint, told by --attention")
+    func vivitFactorisedDotProductAttention() throws {
+        try expectParity(format: "scenic-vivit", source: "vivit_fdpa/checkpoint.msgpack",
+                         flags: ["--frames", "8", "--attention", "factorized_dot_product_attention"], io: "vivit_fdpa/io.safetensors", heads: ["label"])
+    }
+
     @Test("TimeSformer from a transformers save_pretrained folder: divided space-time attention, exact GELU")
     func timesformer() throws {
         try expectParity(format: "hf-timesformer", source: "timesformer/checkpoint", io: "timesformer/io.safetensors", heads: ["label"])

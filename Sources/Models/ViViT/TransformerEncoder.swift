@@ -31,29 +31,15 @@ struct EncoderBlock {
     let normAfter: LayerNormWeights
     let fc1: Linear, fc2: Linear
 
-    /// Scenic/Flax names under `encoderblock_N`: `LayerNorm_0`, `MultiHeadDotProductAttention_0/{query,key,
-    /// value}` with kernels (D, H, dh), `…/out` with kernel (H, dh, D), `LayerNorm_1`, `MlpBlock_0/Dense_{0,1}`.
+    /// Scenic/Flax names under `encoderblock_N`: `LayerNorm_0`, `MultiHeadDotProductAttention_0`,
+    /// `LayerNorm_1`, `MlpBlock_0`.
     static func flax(_ scope: WeightScope, width: Int, heads: Int, mlp: Int, precision: Precision) throws(WeightError) -> EncoderBlock {
-        let headSize = width / heads
-        let attention = scope("MultiHeadDotProductAttention_0")
-        func projection(_ name: String) throws(WeightError) -> Linear {
-            Linear(weight: try attention(name).tensor("kernel", shape: [width, heads, headSize]),
-                   bias: try attention(name).tensor("bias", shape: [heads, headSize]),
-                   layout: .inputMajor, inputSize: width, outputSize: width, precision: precision)
-        }
-        func dense(_ name: String, _ inputs: Int, _ outputs: Int) throws(WeightError) -> Linear {
-            let layer = scope("MlpBlock_0")(name)
-            return Linear(weight: try layer.tensor("kernel", shape: [inputs, outputs]), bias: try layer.tensor("bias", shape: [outputs]),
-                          layout: .inputMajor, inputSize: inputs, outputSize: outputs, precision: precision)
-        }
-        return EncoderBlock(
-            normBefore: try .flax(scope("LayerNorm_0"), width: width),
-            query: try projection("query"), key: try projection("key"), value: try projection("value"),
-            output: Linear(weight: try attention("out").tensor("kernel", shape: [heads, headSize, width]),
-                           bias: try attention("out").tensor("bias", shape: [width]),
-                           layout: .inputMajor, inputSize: width, outputSize: width, precision: precision),
-            normAfter: try .flax(scope("LayerNorm_1"), width: width),
-            fc1: try dense("Dense_0", width, mlp), fc2: try dense("Dense_1", mlp, width))
+        let normBefore = try LayerNormWeights.flax(scope("LayerNorm_0"), width: width)
+        let attention = try FlaxAttention(scope("MultiHeadDotProductAttention_0"), width: width, heads: heads, precision: precision)
+        let normAfter = try LayerNormWeights.flax(scope("LayerNorm_1"), width: width)
+        let feedForward = try FlaxMLP(scope("MlpBlock_0"), width: width, mlp: mlp, precision: precision)
+        return EncoderBlock(normBefore: normBefore, query: attention.query, key: attention.key, value: attention.value, output: attention.output,
+                            normAfter: normAfter, fc1: feedForward.fc1, fc2: feedForward.fc2)
     }
 
     /// transformers ViT/ViViT names under `encoder.layer.N`: `layernorm_before`, `attention.attention.{query,
@@ -73,6 +59,43 @@ struct EncoderBlock {
             normAfter: try .torch(scope("layernorm_after"), width: width),
             fc1: try linear(scope("intermediate")("dense"), width, mlp),
             fc2: try linear(scope("output")("dense"), mlp, width))
+    }
+}
+
+/// Flax `MultiHeadDotProductAttention`'s projections: `{query, key, value}` with kernels (D, H, dh) and biases
+/// (H, dh), `out` with kernel (H, dh, D).
+struct FlaxAttention {
+    let query: Linear, key: Linear, value: Linear, output: Linear
+
+    init(_ scope: WeightScope, width: Int, heads: Int, precision: Precision) throws(WeightError) {
+        let headSize = width / heads
+        func projection(_ name: String) throws(WeightError) -> Linear {
+            Linear(weight: try scope(name).tensor("kernel", shape: [width, heads, headSize]), bias: try scope(name).tensor("bias", shape: [heads, headSize]),
+                   layout: .inputMajor, inputSize: width, outputSize: width, precision: precision)
+        }
+        (query, key, value) = (try projection("query"), try projection("key"), try projection("value"))
+        output = Linear(weight: try scope("out").tensor("kernel", shape: [heads, headSize, width]), bias: try scope("out").tensor("bias", shape: [width]),
+                        layout: .inputMajor, inputSize: width, outputSize: width, precision: precision)
+    }
+}
+
+/// Flax `MlpBlock`: `Dense_0` (D, mlp) and `Dense_1` (mlp, D), each with a bias.
+struct FlaxMLP {
+    let fc1: Linear, fc2: Linear
+
+    init(_ scope: WeightScope, width: Int, mlp: Int, precision: Precision) throws(WeightError) {
+        func dense(_ name: String, _ inputs: Int, _ outputs: Int) throws(WeightError) -> Linear {
+            Linear(weight: try scope(name).tensor("kernel", shape: [inputs, outputs]), bias: try scope(name).tensor("bias", shape: [outputs]),
+                   layout: .inputMajor, inputSize: inputs, outputSize: outputs, precision: precision)
+        }
+        (fc1, fc2) = (try dense("Dense_0", width, mlp), try dense("Dense_1", mlp, width))
+    }
+
+    /// x += fc₂(gelu(fc₁(normed))) for `rows` tokens; `hidden` holds rows · mlp values.
+    func apply(_ normed: UnsafePointer<Float>, rows: Int, gelu: GELU, hidden: UnsafeMutablePointer<Float>, adding tokens: UnsafeMutablePointer<Float>) {
+        fc1.apply(normed, rows: rows, into: hidden)
+        Activations.gelu(gelu, hidden, count: rows * fc1.outputSize)
+        fc2.apply(hidden, rows: rows, into: tokens, accumulating: true)
     }
 }
 
