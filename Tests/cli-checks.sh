@@ -167,7 +167,7 @@ PY
     && grep -q "refused for safety" "$work/evil.err" && [ ! -e "$work/pwned" ]
 }
 # `vivid keys` lists what the loading code asks for, and convert.py checks what it writes against that list: a
-# stand-in vivid whose list lacks one tensor makes the conversion fail naming it.
+# stand-in vivid whose list lacks one tensor makes the conversion fail naming it, leaving no folder behind.
 keys_checked_by_converter() {
   "$vivid" keys --arch vivit-b16x2 | grep -x "vivit.embeddings.position_embeddings 1x3137x768" >/dev/null
   [ "$("$vivid" keys --arch slowfast-r50 --json | "$python" -c 'import json, sys; print(len(json.load(sys.stdin)["tensors"]))')" -gt 500 ]
@@ -178,6 +178,7 @@ keys_checked_by_converter() {
 SH
   chmod +x "$work/short-vivid"
   ! VIVID_BIN="$work/short-vivid" "$python" Tools/convert.py hf-vivit Tests/Fixtures/vivit/checkpoint "$work/keys-bad" 2>"$work/keys.err"
+  [ ! -e "$work/keys-bad" ]
   grep -q "classifier.bias is written but vivid does not load it" "$work/keys.err"
 }
 # The demo model (Models/demo) through the whole Swift path: decode, sample, forward, aggregate. Every shipped
