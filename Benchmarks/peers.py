@@ -25,12 +25,12 @@ import sys
 import time
 import types
 
-PEER_ARCHS = ("vivit-b16x2", "csn-152", "slowfast-r50", "slowfast-16x8-r101")
+PEER_ARCHS = ("vivit-b16x2", "timesformer-b8", "csn-152", "slowfast-r50", "slowfast-16x8-r101")
 PEERS = (("pytorch", "fp32"), ("ort", "fp32"), ("openvino", "fp32"), ("openvino", "bf16"))
 VIVID_PRECISIONS = ("fp32", "bf16", "int8")
 OPSET = 18  # the dynamo exporter's own; converting down to 17 fails (ReduceMean axes input)
-# One view of each: ViViT takes (B, T, C, H, W) as transformers does, the convnets (B, C, T, H, W).
-SHAPES = {"vivit-b16x2": (1, 32, 3, 224, 224), "csn-152": (1, 3, 32, 224, 224),
+# One view of each: ViViT and TimeSformer take (B, T, C, H, W) as transformers does, the convnets (B, C, T, H, W).
+SHAPES = {"vivit-b16x2": (1, 32, 3, 224, 224), "timesformer-b8": (1, 8, 3, 224, 224), "csn-152": (1, 3, 32, 224, 224),
           "slowfast-r50": (1, 3, 32, 256, 256), "slowfast-16x8-r101": (1, 3, 64, 256, 256)}
 
 
@@ -64,20 +64,24 @@ def build(arch):
     """The module (one tensor in, logits out) and its input's name."""
     import torch
     torch.manual_seed(0)
-    if arch == "vivit-b16x2":
-        from transformers import VivitConfig, VivitForVideoClassification
-        # google/vivit-b-16x2-kinetics400's configuration (the defaults) with its 400 classes, never downloaded.
-        config = VivitConfig(num_labels=400)
+    if arch in ("vivit-b16x2", "timesformer-b8"):
+        import transformers
+        # The hub configurations (google/vivit-b-16x2-kinetics400, facebook/timesformer-base-finetuned-k400) are
+        # the classes' defaults; 400 classes; nothing is downloaded.
+        if arch == "vivit-b16x2":
+            net = transformers.VivitForVideoClassification(transformers.VivitConfig(num_labels=400))
+        else:
+            net = transformers.TimesformerForVideoClassification(transformers.TimesformerConfig(num_labels=400))
 
-        class Vivit(torch.nn.Module):
+        class Transformer(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.net = VivitForVideoClassification(config)
+                self.net = net
 
             def forward(self, pixel_values):
                 return self.net(pixel_values=pixel_values).logits
 
-        return Vivit(), "pixel_values"
+        return Transformer(), "pixel_values"
     models = _pytorchvideo()
     if arch == "csn-152":
         # ir-CSN-152 as `vivid bench --arch csn-152` builds it (VMZ's structure: stem pool, 4×7×7 head pool), 32×224².
@@ -346,7 +350,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["run"])
     parser.add_argument("--vivid", required=True)
-    parser.add_argument("--archs", default="vivit-b16x2 vivit-b16x2-fe csn-152 slowfast-r50")
+    parser.add_argument("--archs", default="vivit-b16x2 vivit-b16x2-fe timesformer-b8 csn-152 slowfast-r50")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cache", default=os.path.expanduser("~/.cache/vivid-peers"))

@@ -11,18 +11,19 @@
 #
 # Usage: bash Benchmarks/peers.sh [PATH/TO/vivid]        (default .build/release/vivid)
 #   RUNS=N            timed runs after one warm-up, median and min–max reported (default 3)
-#   ARCHS="a b"       default "vivit-b16x2 vivit-b16x2-fe csn-152 slowfast-r50" (slowfast-16x8-r101 works too)
+#   ARCHS="a b"       default "vivit-b16x2 vivit-b16x2-fe timesformer-b8 csn-152 slowfast-r50" (slowfast-16x8-r101 works too;
+#                     vivit-b16x2-fsa, vivit-b16x2-fdpa and the other vivid-only names get vivid columns only)
 #   THREADS=N         threads for every runtime (default: nproc)
 #   PEERS_VENV=DIR    the Python venv, built from Benchmarks/requirements-peers.txt when missing or stale
 #                     (default ~/.cache/vivid-peers-venv); PEERS_CACHE=DIR the ONNX files (~/.cache/vivid-peers)
 #   PEERS_UNSET_OPENBLAS_ENV=1   unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this script's commands
-# A full run (4 archs, RUNS=3) takes about 10 minutes on 2 cores; the first one also installs ~1 GB and exports.
+# A full run (5 archs, RUNS=3) takes about 12 minutes on 2 cores; the first one also installs ~1 GB and exports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 vivid=${1:-.build/release/vivid}
 runs=${RUNS:-3}
 threads=${THREADS:-$(nproc)}
-archs=${ARCHS:-vivit-b16x2 vivit-b16x2-fe csn-152 slowfast-r50}
+archs=${ARCHS:-vivit-b16x2 vivit-b16x2-fe timesformer-b8 csn-152 slowfast-r50}
 venv=${PEERS_VENV:-$HOME/.cache/vivid-peers-venv}
 cache=${PEERS_CACHE:-$HOME/.cache/vivid-peers}
 requirements=Benchmarks/requirements-peers.txt
