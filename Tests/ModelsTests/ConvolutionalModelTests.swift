@@ -16,11 +16,17 @@ struct ConvolutionalModelTests {
 
     /// MODELS.md §7's multiply-adds per view (fvcore), doubled: ir-CSN-152 at 32×224² 74.8 G, SlowFast 8x8 R50
     /// at 32×256² 66.1 G, 16x8 R101_50_50 at 64×256² 214.1 G.
-    @Test("Random-weight builds of the published configs count the published FLOPs",
+    @Test("Random-weight builds of the published configs count the published FLOPs and give finite logits",
           arguments: [("csn-152", 149.6), ("slowfast-r50", 132.2), ("slowfast-16x8-r101", 428.2)])
     func publishedFlops(published: String, gflops: Double) throws {
-        let model = try ModelLoader.make(config: try #require(Architectures.published(named: published)).config, weights: RandomWeights())
+        let config = try #require(Architectures.published(named: published)).config
+        let model = try ModelLoader.make(config: config, weights: RandomWeights())
         #expect(abs(model.flopsPerView / 1e9 - gflops) / gflops < 0.02, "\(model.flopsPerView / 1e9) GFLOP")
+        // What `vivid bench --arch` runs: random weights (BatchNorm statistics included) give finite logits.
+        let size = config.preprocessing.cropSize, frames = config.preprocessing.framesPerClip
+        var random = SeededRandom(seed: 5)
+        let logits = try model.forward(Tensor(shape: [1, 3, frames, size, size], storage: random.floats(3 * frames * size * size)))
+        #expect(logits[0].logits.storage.allSatisfy(\.isFinite) && Set(logits[0].logits.storage).count > 100)
     }
 
     @Test("SlowFast refuses clips whose frames do not split into its pathways")

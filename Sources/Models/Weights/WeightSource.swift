@@ -43,7 +43,7 @@ public final class CheckpointWeights: WeightSource {
 }
 
 /// Random weights of whatever shapes a model asks for: uniform in ±1/√fan-in for matrices and kernels,
-/// ones for normalisation scales, small values for the rest. Deterministic for a seed.
+/// ones for normalisation scales, variances in [0.5, 1.5], small values for the rest. Deterministic for a seed.
 public final class RandomWeights: WeightSource {
     private var state: UInt64
 
@@ -54,6 +54,9 @@ public final class RandomWeights: WeightSource {
         let isNormScale = key.hasSuffix("scale") || (key.lowercased().contains("norm") && key.hasSuffix("weight"))
         if isNormScale {
             return Tensor(shape: shape, repeating: 1)
+        }
+        if key.hasSuffix("running_var") {  // folded as 1/√(var + eps): a variance must be positive
+            return Tensor(shape: shape, storage: (0..<count).map { _ in 0.5 + nextUnit() })
         }
         let fanIn = shape.count >= 2 ? max(1, count / shape.last!) : 1
         let bound = shape.count >= 2 ? 1 / Float(fanIn).squareRoot() : 0.02
