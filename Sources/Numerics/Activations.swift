@@ -1,8 +1,10 @@
-/// Which GELU a model uses: the tanh approximation (ViViT in Scenic and transformers' `gelu_fast`) or the
-/// exact erf form (`gelu`). Using the wrong one costs about 1e-4 in logits (MODELS.md §1.1).
+/// Which GELU a model uses: the tanh approximation (ViViT in Scenic and transformers' `gelu_fast`), the
+/// exact erf form (`gelu`), or CLIP's QuickGELU x·σ(1.702x) (UniFormerV2). Using the wrong one costs about
+/// 1e-4 in logits between the first two (MODELS.md §1.1), percents for QuickGELU (§5.1).
 public enum GELU: String, Sendable, CaseIterable {
     case tanh
     case erf
+    case quick
 }
 
 /// Elementwise activations, vectorised and spread across cores.
@@ -14,6 +16,7 @@ public enum Activations {
         switch kind {
         case .tanh: map(values, count: count, VectorMath.geluTanh)
         case .erf: map(values, count: count, VectorMath.geluErf)
+        case .quick: map(values, count: count, VectorMath.quickGELU)
         }
     }
 

@@ -27,6 +27,7 @@ public enum Reference {
             switch kind {
             case .tanh: return Float(0.5 * v * (1 + tanh((2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v))))
             case .erf: return Float(0.5 * v * (1 + erf(v / 2.0.squareRoot())))
+            case .quick: return Float(v / (1 + exp(-1.702 * v)))
             }
         }
     }

@@ -40,6 +40,12 @@ public enum VectorMath {
         return x - x / (exp(2 * u) + 1)
     }
 
+    /// CLIP's QuickGELU, x · σ(1.702 x) = x / (1 + e^{−1.702 x}).
+    @inline(__always)
+    public static func quickGELU(_ x: Vector) -> Vector {
+        x / (1 + exp(-1.702 * x))
+    }
+
     /// GELU with the exact error function: 0.5 x (1 + erf(x / √2)); erf by Abramowitz–Stegun 7.1.26
     /// (absolute error under 1.5e-7).
     @inline(__always)

@@ -13,10 +13,10 @@ import Numerics
 /// `intermediate.dense`, `output.dense`.
 struct DividedSpaceTimeLayer {
     let temporalNorm: LayerNormWeights
-    let temporal: FusedSelfAttention
+    let temporal: PackedSelfAttention
     let temporalDense: Linear
     let spatialNorm: LayerNormWeights
-    let spatial: FusedSelfAttention
+    let spatial: PackedSelfAttention
     let mlpNorm: LayerNormWeights
     let fc1: Linear, fc2: Linear
 
@@ -26,10 +26,10 @@ struct DividedSpaceTimeLayer {
                    layout: .outputMajor, inputSize: inputs, outputSize: outputs, precision: precision)
         }
         temporalNorm = try .torch(scope("temporal_layernorm"), width: width)
-        temporal = try FusedSelfAttention(scope("temporal_attention"), width: width, precision: precision)
+        temporal = try .timesformer(scope("temporal_attention"), width: width, precision: precision)
         temporalDense = try linear(scope("temporal_dense"), width, width)
         spatialNorm = try .torch(scope("layernorm_before"), width: width)
-        spatial = try FusedSelfAttention(scope("attention"), width: width, precision: precision)
+        spatial = try .timesformer(scope("attention"), width: width, precision: precision)
         mlpNorm = try .torch(scope("layernorm_after"), width: width)
         fc1 = try linear(scope("intermediate")("dense"), width, mlp)
         fc2 = try linear(scope("output")("dense"), mlp, width)
@@ -37,21 +37,17 @@ struct DividedSpaceTimeLayer {
 
     /// Activations for one view, reused by every layer.
     final class Workspace {
-        let normed: Scratch, query: Scratch, key: Scratch, value: Scratch, context: Scratch
+        let normed: Scratch, attention: PackedSelfAttention.Workspace
         /// The frames' sequences for spatial attention, (T, 1 + P, D).
         let frames: Scratch
-        let hidden: Scratch, scores: Scratch
+        let hidden: Scratch
 
         init(frames: Int, patches: Int, width: Int, mlp: Int) {
             let rows = frames * (1 + patches)  // the most rows any step works on
             normed = Scratch(count: rows * width)
-            query = Scratch(count: rows * width)
-            key = Scratch(count: rows * width)
-            value = Scratch(count: rows * width)
-            context = Scratch(count: rows * width)
+            attention = .init(rows: rows, width: width, longest: max(frames, patches + 1))
             self.frames = Scratch(count: rows * width)
             hidden = Scratch(count: (1 + patches * frames) * mlp)
-            scores = Scratch(count: Attention.scratchCount(length: max(frames, patches + 1)))
         }
     }
 
@@ -63,7 +59,7 @@ struct DividedSpaceTimeLayer {
 
         temporalNorm.apply(patchTokens, into: w.normed.pointer, rows: patchRows, epsilon: epsilon)
         temporal.attend(w.normed.pointer, sequences: patches, length: frames, heads: heads, precision: attentionPrecision,
-                        workspace: w, into: w.normed.pointer)
+                        workspace: w.attention, into: w.normed.pointer)
         temporalDense.apply(w.normed.pointer, rows: patchRows, into: patchTokens, accumulating: true)
 
         let length = patches + 1, frameRows = frames * length
@@ -76,7 +72,7 @@ struct DividedSpaceTimeLayer {
         }
         spatialNorm.apply(w.frames.pointer, into: w.normed.pointer, rows: frameRows, epsilon: epsilon)
         spatial.attend(w.normed.pointer, sequences: frames, length: length, heads: heads, precision: attentionPrecision,
-                       workspace: w, into: w.frames.pointer)
+                       workspace: w.attention, into: w.frames.pointer)
         let share = 1 / Float(frames)
         for frame in 0..<frames {
             let result = w.frames.pointer + frame * length * width
@@ -91,38 +87,5 @@ struct DividedSpaceTimeLayer {
         fc1.apply(w.normed.pointer, rows: rows, into: w.hidden.pointer)
         Activations.gelu(gelu, w.hidden.pointer, count: rows * fc1.outputSize)
         fc2.apply(w.hidden.pointer, rows: rows, into: tokens, accumulating: true)
-    }
-}
-
-/// transformers' TimeSformer self-attention: one fused `attention.qkv` projection (3D, D) whose output rows are
-/// q, k then v, and `output.dense`. The fused weight is cut into three layers at load.
-struct FusedSelfAttention {
-    let query: Linear, key: Linear, value: Linear, output: Linear
-
-    init(_ scope: WeightScope, width: Int, precision: Precision) throws(WeightError) {
-        let qkv = scope("attention")("qkv")
-        let weight = try qkv.tensor("weight", shape: [3 * width, width]), bias = try qkv.tensor("bias", shape: [3 * width])
-        func part(_ index: Int) -> Linear {
-            Linear(weight: Tensor(shape: [width, width], storage: Array(weight.storage[(index * width * width)..<((index + 1) * width * width)])),
-                   bias: Tensor(shape: [width], storage: Array(bias.storage[(index * width)..<((index + 1) * width)])),
-                   layout: .outputMajor, inputSize: width, outputSize: width, precision: precision)
-        }
-        (query, key, value) = (part(0), part(1), part(2))
-        let dense = scope("output")("dense")
-        output = Linear(weight: try dense.tensor("weight", shape: [width, width]), bias: try dense.tensor("bias", shape: [width]),
-                        layout: .outputMajor, inputSize: width, outputSize: width, precision: precision)
-    }
-
-    /// out(attention(q, k, v)) of `normed` (sequences · length rows) into `result`, which may be `normed`.
-    func attend(_ normed: UnsafeMutablePointer<Float>, sequences: Int, length: Int, heads: Int, precision: Precision,
-                workspace w: DividedSpaceTimeLayer.Workspace, into result: UnsafeMutablePointer<Float>) {
-        let rows = sequences * length, width = output.outputSize
-        query.apply(normed, rows: rows, into: w.query.pointer)
-        key.apply(normed, rows: rows, into: w.key.pointer)
-        value.apply(normed, rows: rows, into: w.value.pointer)
-        Attention.apply(query: w.query.pointer, key: w.key.pointer, value: w.value.pointer, into: w.context.pointer,
-                        sequences: sequences, length: length, heads: heads, headSize: width / heads, scores: w.scores.pointer,
-                        precision: precision)
-        output.apply(w.context.pointer, rows: rows, into: result)
     }
 }
