@@ -27,6 +27,11 @@ FORMAT:
                 pytorchvideo's (MODELS.md §3.2). Output: "csn", BN eps 1e-3, global head pool, VMZ's mean/std.
   epic-slowfast SOURCE is the EPIC-KITCHENS-100 SlowFast checkpoint (PySlowFast names under ["model_state"], heads
                 head.projection_verb and head.projection_noun), renamed 1:1 to pytorchvideo's (MODELS.md §4).
+  mmaction-uniformerv2 SOURCE is an MMAction2 UniFormerV2 checkpoint ({"meta", "state_dict"}: backbone.* and
+                cls_head.fc_cls.*, MODELS.md §5.1). Output: architecture "uniformerv2", the checkpoint's names
+                (prefixes kept); the decoder reads the last layers, one per dec.J. Not in the weights: --frames
+                (required; the u8/u16/u32 of the file name) and --heads (default 12, B/16's; L/14: 16). Frames
+                are sampled as MMAction2's UniformSample ("sampling": "uniform", no stride), 4 views x 3 crops.
 
 OUT receives model.safetensors, config.json and the label files. Everything the weights can tell (widths,
 layer counts, heads, MLP size, tubelet, image size, classes, kernels) is read from the few tensors that show
@@ -630,10 +635,12 @@ def order_model(model):
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KINETICS_400_LABELS = os.path.join(ROOT, "Models", "labels", "kinetics400.txt")
+KINETICS_710_LABELS = os.path.join(ROOT, "Models", "labels", "kinetics710.txt")
 EPIC_VERB_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_verbs.txt")
 EPIC_NOUN_LABELS = os.path.join(ROOT, "Models", "labels", "epic100_nouns.txt")
 # The label lists Vivid ships, by (head, classes): a converted head of that name and size gets them by default.
-STANDARD_LABELS = {("label", 400): KINETICS_400_LABELS, ("verb", 97): EPIC_VERB_LABELS, ("noun", 300): EPIC_NOUN_LABELS}
+STANDARD_LABELS = {("label", 400): KINETICS_400_LABELS, ("label", 710): KINETICS_710_LABELS,
+                   ("verb", 97): EPIC_VERB_LABELS, ("noun", 300): EPIC_NOUN_LABELS}
 
 
 def standard_labels(heads_plan):
@@ -944,6 +951,89 @@ def convert_hf_timesformer(source, args):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# UniFormerV2 (MMAction2 names; MODELS.md §5, §5.1)
+
+
+def uniformerv2_preprocessing(model):
+    """MMAction2's UniFormerV2 test pipeline (configs/recognition/uniformerv2/): UniformSample(clip_len=frames,
+    num_clips=4, test_mode=True), the short side resized to the image size and three crops of it, the data
+    preprocessor's mean 114.75 and std 57.375 of 255. (The L/14-336 u32 configs take 2 clips: --views 2x3.)"""
+    image = model["image_size"]
+    return {"sampling": "uniform", "frames_per_clip": model["num_frames"], "short_side": image, "crop_size": image,
+            "fixed_crop": True, "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (4, 3)}
+
+
+def convert_mmaction_uniformerv2(source, args):
+    """An MMAction2 UniFormerV2 checkpoint: the recognizer's state dict (backbone.*, cls_head.fc_cls.*) under
+    ["state_dict"], beside mmengine's ["meta"]. Names are kept; BatchNorm counters are dropped on reading."""
+    tensors = read_torch_state_dict(source, ("state_dict",))
+    origin = os.path.basename(source)
+    names = set(tensors)
+    blocks = re.compile(r"^backbone\.transformer\.resblocks\.(\d+)\.")
+    decoders = re.compile(r"^backbone\.transformer\.dec\.(\d+)\.")
+    if not any(map(blocks.match, names)) or not any(map(decoders.match, names)):
+        found = sorted({".".join(name.split(".")[:2]) for name in names})
+        raise ConversionError(f"{origin}: not a UniFormerV2 state dict: expected backbone.transformer.resblocks.N... and "
+                              f"backbone.transformer.dec.J... (found {', '.join(found[:6])}{', ...' if len(found) > 6 else ''})")
+
+    embed = require(tensors, "backbone.conv1.weight", 5)
+    width, channels, kernel_t, patch, patch_w = (int(n) for n in embed.shape)
+    if channels != 3:
+        raise ConversionError(f"tensor backbone.conv1.weight {tuple(embed.shape)} has {channels} input channels; expected 3")
+    if patch != patch_w:
+        raise ConversionError(f"tensor backbone.conv1.weight {tuple(embed.shape)}: non-square patches are not supported")
+    # conv1 embeds each frame (kernel (1, p, p)), or with temporal_downsample spans kernel_size frames striding
+    # by 2; every config uses kernel_size 3, the only one Vivid runs.
+    if kernel_t not in (1, 3):
+        raise ConversionError(f"tensor backbone.conv1.weight {tuple(embed.shape)}: temporal kernel {kernel_t} is not supported "
+                              "(1, or 3 with temporal_downsample)")
+    temporal_downsample = kernel_t == 3
+    positions = require(tensors, "backbone.positional_embedding", 2).shape[0]
+    image = square_side(positions - 1, "backbone.positional_embedding") * patch
+    layers = layer_indices(names, blocks)
+    decoder_layers = layer_indices(names, decoders)
+    if decoder_layers > layers:
+        raise ConversionError(f"{origin}: {decoder_layers} decoder blocks (dec.J) but only {layers} layers to read")
+    mlp = int(require(tensors, "backbone.transformer.resblocks.0.mlp.c_fc.weight", 2).shape[0])
+    decoder = require(tensors, "backbone.transformer.dec.0.attn.in_proj_weight", 2)
+    if decoder.shape[1] != width:
+        raise ConversionError(f"tensor backbone.transformer.dec.0.attn.in_proj_weight {tuple(decoder.shape)}: the decoder's "
+                              f"width (n_dim) differs from the backbone's {width}, which MMAction2's forward cannot run")
+    decoder_mlp = int(require(tensors, "backbone.transformer.dec.0.mlp.c_fc.weight", 2).shape[0])
+    # no_lmhra=False puts lmhra1 before attention and, with double_lmhra (every config that has them), lmhra2 after.
+    lmhra = [any(name.startswith(f"backbone.transformer.resblocks.0.lmhra{k}.") for name in names) for k in (1, 2)]
+    if lmhra[0] != lmhra[1]:
+        present, absent = ("lmhra1", "lmhra2") if lmhra[0] else ("lmhra2", "lmhra1")
+        raise ConversionError(f"{origin}: the blocks have {present} but not {absent}: Vivid runs UniFormerV2 with both local "
+                              "MHRAs (no_lmhra False, double_lmhra True) or none")
+
+    # Heads and frames are in no tensor (MODELS.md §5.1); the released configs give the decoder the backbone's heads.
+    heads = args.heads if args.heads is not None else 12
+    if heads <= 0 or width % heads:
+        raise ConversionError(f"{heads} heads{' (the default; pass --heads)' if args.heads is None else ''} do not divide the "
+                              f"width {width} (B/16 has 12 heads, L/14 16)")
+    if args.frames is None:
+        raise ConversionError("--frames N is required: a UniFormerV2's clip length is in none of its tensors "
+                              "(released: 8, 16 or 32, the u8/u16/u32 of the checkpoint's name)")
+    if args.frames <= 0 or (temporal_downsample and args.frames % 2):
+        raise ConversionError(f"--frames {args.frames} must be positive"
+                              + (" and even (conv1 strides time by 2: temporal_downsample)" if temporal_downsample else ""))
+    if args.image_size is not None and args.image_size != image:
+        raise ConversionError(f"--image-size {args.image_size} contradicts backbone.positional_embedding ({positions} tokens: image size {image})")
+
+    layout, projections = projection_names(tensors, "cls_head.fc_cls", ".", "weight")
+    classes = {head: require(tensors, name, 2).shape[0] for head, name in projections.items()}
+    head_layout, heads_plan = plan_heads(layout, classes, args)
+    model = {
+        "hidden_size": width, "num_layers": layers, "num_heads": heads, "mlp_dim": mlp, "patch_size": patch,
+        "image_size": image, "num_frames": args.frames, "temporal_downsample": temporal_downsample, "local_mhra": lmhra[0],
+        "decoder_layers": decoder_layers, "decoder_heads": heads, "decoder_mlp_dim": decoder_mlp, "layer_norm_eps": 1e-5,
+    }
+    return Conversion("uniformerv2", model, tensors, head_layout, heads_plan, uniformerv2_preprocessing(model),
+                      standard_labels(heads_plan))
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Output
 
 
@@ -1011,9 +1101,16 @@ def write_folder(out, name, conversion, args, fmt, source):
     short_side = args.short_side if args.short_side is not None else max(defaults["short_side"], crop)
     if short_side < crop:
         raise ConversionError(f"--short-side {short_side} is smaller than the crop {crop}")
-    stride = args.stride if args.stride is not None else defaults["stride"]
-    if stride <= 0:
-        raise ConversionError(f"--stride {stride} must be positive")
+    # Uniform sampling (MMAction2's UniformSample) spreads each view's frames over the whole video: no stride.
+    if defaults.get("sampling") == "uniform":
+        if args.stride is not None:
+            raise ConversionError(f"--stride {args.stride} does not apply: this model samples its frames uniformly over the video")
+        clip = {"sampling": "uniform", "frames_per_clip": defaults["frames_per_clip"]}
+    else:
+        stride = args.stride if args.stride is not None else defaults["stride"]
+        if stride <= 0:
+            raise ConversionError(f"--stride {stride} must be positive")
+        clip = {"frames_per_clip": defaults["frames_per_clip"], "stride": stride}
     views = defaults["views"]
     if args.views:
         match = re.fullmatch(r"(\d+)x(\d+)", args.views)
@@ -1032,7 +1129,7 @@ def write_folder(out, name, conversion, args, fmt, source):
         "heads": [{"name": head, "classes": int(classes), "labels": files.get(head)} for head, classes in heads_plan],
         "head_layout": conversion.head_layout,
         "preprocessing": {
-            "frames_per_clip": defaults["frames_per_clip"], "stride": stride, "short_side": short_side, "crop_size": crop,
+            **clip, "short_side": short_side, "crop_size": crop,
             "mean": mean, "std": std, "temporal_views": views[0], "spatial_crops": views[1],
         },
         "aggregation": "per_view",
@@ -1055,10 +1152,12 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(
         prog="convert.py", description="Convert a published checkpoint into a Vivid model folder (config.json + model.safetensors).",
         epilog="Example: convert.py scenic-vivit checkpoint OUT --class-splits 300,97 --split-names noun,verb --stride 1")
-    parser.add_argument("format", help="hf-vivit | hf-timesformer | scenic-vivit | pytorchvideo | vmz-csn | epic-slowfast")
+    parser.add_argument("format", help="hf-vivit | hf-timesformer | scenic-vivit | pytorchvideo | vmz-csn | epic-slowfast | "
+                                       "mmaction-uniformerv2")
     parser.add_argument("source", help="checkpoint folder or file")
     parser.add_argument("out", help="model folder to write")
-    parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Models 1, 3, 4; CSN, default 32)")
+    parser.add_argument("--frames", type=int, help="frames per clip, where the weights cannot tell (Scenic Models 1, 3, 4; CSN, default 32; "
+                                                   "UniFormerV2, required)")
     parser.add_argument("--image-size", type=int, help="image size, the alternative to --frames for Scenic Models 1, 3, 4")
     parser.add_argument("--attention", choices=list(SCENIC_ARCHITECTURES),
                         help="scenic-vivit: the ViViT attention type (default: read from the tree; a Model 4 tree reads as "
@@ -1071,7 +1170,7 @@ def parse_arguments(argv):
     parser.add_argument("--labels", action="append", metavar="HEAD=FILE", help="label file of a head (repeatable); one label per line or an id,key CSV")
     parser.add_argument("--name", help="model name (default: OUT's folder name)")
     parser.add_argument("--dtype", choices=["f32", "f16", "bf16"], default="f32", help="weight type on disk")
-    parser.add_argument("--stride", type=int, help="frame stride (default 2)")
+    parser.add_argument("--stride", type=int, help="frame stride (default 2; not for uniform sampling)")
     parser.add_argument("--short-side", type=int, help="resize short side (default 256)")
     parser.add_argument("--crop", type=int, help="crop size (default and only valid value: the model's image size)")
     parser.add_argument("--mean", help="per-channel mean on 0-1 pixels, R,G,B (default 0.5,0.5,0.5)")
@@ -1086,11 +1185,14 @@ def parse_arguments(argv):
                                                    "pathway's, default frames,7,7, the slow one's T divided by alpha)")
     parser.add_argument("--stem-pool", choices=["max", "none"], default="max", help="CSN stem max pool (default max, as published)")
     parser.add_argument("--gelu", choices=["tanh", "erf"], help="GELU form (default: tanh, or from config.json hidden_act)")
+    parser.add_argument("--heads", type=int, help="mmaction-uniformerv2: attention heads of the backbone and the decoder "
+                                                  "(not in the weights; default 12, B/16's; L/14: 16)")
     return parser.parse_args(argv)
 
 
 FORMATS = {"hf-vivit": convert_hf_vivit, "hf-timesformer": convert_hf_timesformer, "scenic-vivit": convert_scenic_vivit,
-           "pytorchvideo": convert_pytorchvideo, "vmz-csn": convert_vmz_csn, "epic-slowfast": convert_epic_slowfast}
+           "pytorchvideo": convert_pytorchvideo, "vmz-csn": convert_vmz_csn, "epic-slowfast": convert_epic_slowfast,
+           "mmaction-uniformerv2": convert_mmaction_uniformerv2}
 
 
 def vivid_binary():

@@ -3,9 +3,12 @@
 
     python3 -m venv /root/venv-torch
     /root/venv-torch/bin/pip install torch torchvision transformers pytorchvideo safetensors msgpack numpy
-    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [vivit-attention] [csn] [slowfast] [timesformer]      (default: all)
+    /root/venv-torch/bin/python Tools/make_fixtures.py [vivit] [vivit-attention] [csn] [slowfast] [timesformer] [uniformerv2]
+    (default: all)
 
 TimeSformer: Tools/timesformer_fixtures.py (timesformer/checkpoint, hf4_config.json, io.safetensors).
+UniFormerV2: Tools/uniformerv2_fixtures.py (uniformerv2/plain.pth, lmhra.pth, their io files, uniform_sample.json),
+MMAction2's own code; needs a copy of two MMAction2 source files as that file says.
 ViViT Models 3 and 4: Tools/vivit_attention_fixtures.py (vivit_fsa/, vivit_fdpa/), Scenic's own ViViT; needs jax,
 flax and a Scenic copy as that file says (it also runs alone in a jax venv without torch).
 
@@ -723,9 +726,14 @@ def make_slowfast_fixtures():
 
 def main():
     parser = argparse.ArgumentParser(description="Makes the parity fixtures in Tests/Fixtures/.")
-    parser.add_argument("which", nargs="*", choices=["vivit", "vivit-attention", "csn", "slowfast", "timesformer"], help="which fixtures (default: all)")
-    which = parser.parse_args().which or ["vivit", "vivit-attention", "csn", "slowfast", "timesformer"]
+    parser.add_argument("which", nargs="*", choices=["vivit", "vivit-attention", "csn", "slowfast", "timesformer", "uniformerv2"],
+                        help="which fixtures (default: all)")
+    which = parser.parse_args().which or ["vivit", "vivit-attention", "csn", "slowfast", "timesformer", "uniformerv2"]
     os.makedirs(FIXTURES, exist_ok=True)
+    if "uniformerv2" in which:
+        from uniformerv2_fixtures import make_uniformerv2_fixtures  # MMAction2's sources (see there)
+        print("UniFormerV2 (MMAction2):")
+        make_uniformerv2_fixtures()
     if "timesformer" in which:
         from timesformer_fixtures import make_timesformer_fixtures
         print("TimeSformer (transformers):")

@@ -1,8 +1,17 @@
 /// How clips are drawn from a video and normalised: the preprocessing half of a model's configuration.
 public struct SamplingSettings: Sendable, Equatable, Codable {
+    /// How a temporal view picks its frames.
+    public enum Mode: String, Sendable, Codable {
+        /// `framesPerClip` frames `stride` apart; the views' starts spread over the video.
+        case stride
+        /// MMAction2's `UniformSample` at test time: each view spreads its frames over the whole video.
+        case uniform
+    }
+
+    public var mode: Mode
     /// Frames per clip (T of the model input).
     public var framesPerClip: Int
-    /// Step between sampled frames, in frames of the video's average rate.
+    /// Step between sampled frames, in frames of the video's average rate (`stride` mode).
     public var stride: Int
     /// Clips spread over the video, and crops taken from each.
     public var temporalViews: Int
@@ -15,17 +24,18 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
     public var std: [Float]
 
     enum CodingKeys: String, CodingKey {
-        case framesPerClip = "frames_per_clip", stride
+        case mode = "sampling", framesPerClip = "frames_per_clip", stride
         case temporalViews = "temporal_views", spatialCrops = "spatial_crops"
         case shortSide = "short_side", cropSize = "crop_size", mean, std
     }
 
     /// Kinetics-style defaults: 32 frames at stride 2, 4 × 3 views, 224 pixels, ImageNet mean and std.
     public init(
-        framesPerClip: Int = 32, stride: Int = 2, temporalViews: Int = 4, spatialCrops: Int = 3,
+        mode: Mode = .stride, framesPerClip: Int = 32, stride: Int = 2, temporalViews: Int = 4, spatialCrops: Int = 3,
         shortSide: Int = 224, cropSize: Int = 224,
         mean: [Float] = [0.485, 0.456, 0.406], std: [Float] = [0.229, 0.224, 0.225]
     ) {
+        self.mode = mode
         self.framesPerClip = framesPerClip
         self.stride = stride
         self.temporalViews = temporalViews
@@ -38,7 +48,7 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
 
     /// Clips (views) produced: temporal × spatial.
     public var viewCount: Int { temporalViews * spatialCrops }
-    /// Frames of the video a clip covers.
+    /// Frames of the video a strided clip covers.
     public var span: Int { framesPerClip * stride }
 
     /// Checks that the settings describe a clip that can be built.

@@ -30,12 +30,17 @@ public struct Segment: Sendable, Equatable {
 
 /// Which frames each of T temporal × S spatial views takes, as presentation times.
 ///
-/// Temporal clips start at offsets spread evenly from the first to the last possible start,
+/// Strided clips start at offsets spread evenly from the first to the last possible start,
 /// `linspace(0, max(0, n − span), T)` rounded to whole frames, where n is the length in frames at the
 /// average rate and span = frames × stride. A single clip (T = 1) is centred instead, as Scenic's DMVR
-/// pipeline does at test time. Frame position p is the time `start + p / fps`, so a variable-frame-rate
-/// video is sampled by time. A clip that runs past the end repeats the last frame (position n − 1), the
+/// pipeline does at test time. A clip that runs past the end repeats the last frame (position n − 1), the
 /// usual padding of the reference loaders, so short videos still give full clips.
+///
+/// Uniform clips (MMAction2's `UniformSample`, test mode) each spread L frames over the whole video: frame i
+/// of clip k is at `round(s · i) + ⌊d · (k + 1)⌋` with s = (n − 1) / L and d = s / (T + 1), rounding half to
+/// even as NumPy does; a video shorter than L frames repeats frames.
+///
+/// Frame position p is the time `start + p / fps`, so a variable-frame-rate video is sampled by time.
 public struct ViewPlan: Sendable, Equatable {
     /// One model input: a temporal clip seen through one spatial crop.
     public struct View: Sendable, Equatable, Codable {
@@ -59,6 +64,8 @@ public struct ViewPlan: Sendable, Equatable {
     public let frameTimes: [Double]
     /// For each temporal clip, the index into `frameTimes` of each of its frames.
     public let clipFrameIndices: [[Int]]
+    /// Frames in the video or segment at the average rate: fewer than a clip's frames means frames repeat.
+    public let frameCount: Int
 
     /// Plans the views of `settings` over `timeline`, restricted to `segment`.
     ///
@@ -77,14 +84,9 @@ public struct ViewPlan: Sendable, Equatable {
             ? max(1, timeline.frameCount)
             : max(1, Int(((end - segment.start) * fps + 1e-6).rounded(.down)))
 
-        let span = settings.span
-        let lastStart = max(0, length - span)
-        let offsets: [Int] = (0..<settings.temporalViews).map { clip in
-            if settings.temporalViews == 1 { return lastStart / 2 }
-            return Int((Double(lastStart) * Double(clip) / Double(settings.temporalViews - 1)).rounded())
-        }
-        let clipPositions = offsets.map { offset in
-            (0..<settings.framesPerClip).map { min(offset + $0 * settings.stride, length - 1) }
+        let clipPositions = switch settings.mode {
+        case .stride: Self.stridedPositions(settings, length: length)
+        case .uniform: Self.uniformPositions(settings, length: length)
         }
         let positions = Array(Set(clipPositions.joined())).sorted()
         let indexOfPosition = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($1, $0) })
@@ -92,13 +94,37 @@ public struct ViewPlan: Sendable, Equatable {
         self.settings = settings
         frameTimes = positions.map { segment.start + Double($0) / fps }
         clipFrameIndices = clipPositions.map { $0.map { indexOfPosition[$0]! } }
+        frameCount = length
         let crops = SpatialCrop.crops(count: settings.spatialCrops, portrait: timeline.isPortrait)
-        views = offsets.enumerated().flatMap { clip, offset in
-            crops.enumerated().map { spatialIndex, crop in
+        views = clipPositions.enumerated().flatMap { clip, frames in
+            // A strided clip covers its whole span (repeated last frames included), a uniform one its frames.
+            let covered = settings.mode == .stride ? frames[0] + settings.span : frames.max()! + 1
+            return crops.enumerated().map { spatialIndex, crop in
                 View(
                     temporalIndex: clip, spatialIndex: spatialIndex, crop: crop,
-                    startTime: segment.start + Double(offset) / fps,
-                    endTime: min(segment.start + Double(offset + span) / fps, end))
+                    startTime: segment.start + Double(frames.min()!) / fps,
+                    endTime: min(segment.start + Double(covered) / fps, end))
+            }
+        }
+    }
+
+    /// Each strided clip's frame positions among `length` frames.
+    static func stridedPositions(_ settings: SamplingSettings, length: Int) -> [[Int]] {
+        let lastStart = max(0, length - settings.span)
+        return (0..<settings.temporalViews).map { clip in
+            let offset = settings.temporalViews == 1
+                ? lastStart / 2 : Int((Double(lastStart) * Double(clip) / Double(settings.temporalViews - 1)).rounded())
+            return (0..<settings.framesPerClip).map { min(offset + $0 * settings.stride, length - 1) }
+        }
+    }
+
+    /// Each uniform clip's frame positions among `length` frames, as MMAction2's `UniformSample` computes them.
+    static func uniformPositions(_ settings: SamplingSettings, length: Int) -> [[Int]] {
+        let segment = Double(length - 1) / Double(settings.framesPerClip)
+        let shift = segment / Double(settings.temporalViews + 1)
+        return (0..<settings.temporalViews).map { clip in
+            (0..<settings.framesPerClip).map { frame in
+                min(Int((segment * Double(frame)).rounded(.toNearestOrEven)) + Int(shift * Double(clip + 1)), length - 1)
             }
         }
     }

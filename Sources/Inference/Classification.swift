@@ -90,15 +90,17 @@ public struct Classification: Sendable, Encodable {
 
     /// The sampling used, without the normalisation constants.
     public struct SamplingSummary: Sendable, Encodable {
-        public var framesPerClip: Int, stride: Int, temporalViews: Int, spatialCrops: Int, shortSide: Int, cropSize: Int
+        public var mode: SamplingSettings.Mode
+        public var framesPerClip: Int, stride: Int?, temporalViews: Int, spatialCrops: Int, shortSide: Int, cropSize: Int
 
         enum CodingKeys: String, CodingKey {
-            case framesPerClip = "frames_per_clip", stride, temporalViews = "temporal_views"
+            case mode, framesPerClip = "frames_per_clip", stride, temporalViews = "temporal_views"
             case spatialCrops = "spatial_crops", shortSide = "short_side", cropSize = "crop_size"
         }
 
         init(_ settings: SamplingSettings) {
-            (framesPerClip, stride, temporalViews) = (settings.framesPerClip, settings.stride, settings.temporalViews)
+            mode = settings.mode
+            (framesPerClip, stride, temporalViews) = (settings.framesPerClip, settings.mode == .stride ? settings.stride : nil, settings.temporalViews)
             (spatialCrops, shortSide, cropSize) = (settings.spatialCrops, settings.shortSide, settings.cropSize)
         }
     }

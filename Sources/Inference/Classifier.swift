@@ -93,12 +93,17 @@ public final class Classifier: Sendable {
         if cancelled { throw CancellationError() }
         guard let probabilities else { throw DecodeError.undecodable("no clip could be sampled") }
 
+        var warnings = decoder.warnings
+        if plan.settings.mode == .uniform && plan.frameCount < plan.settings.framesPerClip {
+            warnings.append("the video has \(plan.frameCount) frames, fewer than the \(plan.settings.framesPerClip) each view spreads: "
+                            + "frames repeat, as MMAction2's UniformSample does")
+        }
         let method = options.aggregation ?? model.config.aggregation
         return Evaluation(
             info: decoder.info, plan: plan, probabilities: probabilities, method: method,
             heads: probabilities.headOrder.map { ($0, probabilities.mean(head: $0)) },
             actions: probabilities.hasActions ? probabilities.actions(method: method) : nil,
-            forward: forwardTime, total: clock.now - start, warnings: decoder.warnings)
+            forward: forwardTime, total: clock.now - start, warnings: warnings)
     }
 
     /// The answer for an evaluation: top-k aggregate and, if asked, per-view scores, with labels.

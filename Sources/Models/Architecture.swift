@@ -42,6 +42,7 @@ public enum Architectures {
         FactorisedSelfAttentionViViT.self,
         FactorisedDotProductAttentionViViT.self,
         TimeSformer.self,
+        UniFormerV2.self,
         CSN.self,
         SlowFast.self,
     ]

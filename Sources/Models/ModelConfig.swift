@@ -43,7 +43,9 @@ public struct ModelConfig: Sendable, Equatable, Codable {
 
     /// How clips are prepared for this model; the sampler's settings, in the config's words.
     public struct Preprocessing: Sendable, Equatable, Codable {
+        public var sampling: Sampling
         public var framesPerClip: Int
+        /// Frames between a clip's frames (`stride` sampling only; `config.json` omits it for `uniform`).
         public var stride: Int
         public var shortSide: Int
         public var cropSize: Int
@@ -52,12 +54,22 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         public var temporalViews: Int
         public var spatialCrops: Int
 
+        /// How a temporal view picks its frames.
+        public enum Sampling: String, ConfigChoice {
+            /// `frames_per_clip` frames `stride` apart, the views' starts spread over the video (the default).
+            case stride
+            /// MMAction2's `UniformSample`: each view spreads its frames over the whole video or segment.
+            case uniform
+        }
+
         enum CodingKeys: String, CodingKey {
-            case framesPerClip = "frames_per_clip", stride, shortSide = "short_side", cropSize = "crop_size"
+            case sampling, framesPerClip = "frames_per_clip", stride, shortSide = "short_side", cropSize = "crop_size"
             case mean, std, temporalViews = "temporal_views", spatialCrops = "spatial_crops"
         }
 
-        public init(framesPerClip: Int, stride: Int, shortSide: Int, cropSize: Int, mean: [Float], std: [Float], temporalViews: Int, spatialCrops: Int) {
+        public init(sampling: Sampling = .stride, framesPerClip: Int, stride: Int, shortSide: Int, cropSize: Int, mean: [Float], std: [Float],
+                    temporalViews: Int, spatialCrops: Int) {
+            self.sampling = sampling
             self.framesPerClip = framesPerClip
             self.stride = stride
             self.shortSide = shortSide
@@ -66,6 +78,32 @@ public struct ModelConfig: Sendable, Equatable, Codable {
             self.std = std
             self.temporalViews = temporalViews
             self.spatialCrops = spatialCrops
+        }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            sampling = try container.decodeIfPresent(Sampling.self, forKey: .sampling) ?? .stride
+            framesPerClip = try container.decode(Int.self, forKey: .framesPerClip)
+            stride = sampling == .stride ? try container.decode(Int.self, forKey: .stride) : 1
+            shortSide = try container.decode(Int.self, forKey: .shortSide)
+            cropSize = try container.decode(Int.self, forKey: .cropSize)
+            mean = try container.decode([Float].self, forKey: .mean)
+            std = try container.decode([Float].self, forKey: .std)
+            temporalViews = try container.decode(Int.self, forKey: .temporalViews)
+            spatialCrops = try container.decode(Int.self, forKey: .spatialCrops)
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if sampling != .stride { try container.encode(sampling, forKey: .sampling) }
+            try container.encode(framesPerClip, forKey: .framesPerClip)
+            if sampling == .stride { try container.encode(stride, forKey: .stride) }
+            try container.encode(shortSide, forKey: .shortSide)
+            try container.encode(cropSize, forKey: .cropSize)
+            try container.encode(mean, forKey: .mean)
+            try container.encode(std, forKey: .std)
+            try container.encode(temporalViews, forKey: .temporalViews)
+            try container.encode(spatialCrops, forKey: .spatialCrops)
         }
 
         /// Scenic's Kinetics test preprocessing for ViViT (MODELS.md §1.3): 32 frames at stride 2, short side 256,

@@ -32,4 +32,19 @@ public enum BatchNorm {
         }
         return folded
     }
+
+    /// Folds `batchNorm`, applied to the input of a pointwise convolution (UniFormerV2's local MHRA), into
+    /// it: conv(BN(x)) = conv′(x) with w′[o][i] = w[o][i]·sᵢ and b′[o] = b[o] + Σᵢ w[o][i]·(βᵢ − μᵢ·sᵢ).
+    /// `weight` is (outputs, inputs), `bias` (outputs).
+    public static func foldIntoFollowing(_ batchNorm: Parameters, weight: inout [Float], bias: inout [Float], inputs: Int) {
+        precondition(batchNorm.scale.count == inputs && weight.count == bias.count * inputs, "BatchNorm and convolution disagree on channels")
+        let factors = (0..<inputs).map { batchNorm.scale[$0] / (batchNorm.variance[$0] + batchNorm.epsilon).squareRoot() }
+        for output in 0..<bias.count {
+            for input in 0..<inputs {
+                let index = output * inputs + input
+                bias[output] += weight[index] * (batchNorm.shift[input] - batchNorm.mean[input] * factors[input])
+                weight[index] *= factors[input]
+            }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ClipSampling
 import Testing
 
@@ -70,6 +71,37 @@ struct ViewPlanTests {
         #expect(plan.views.last!.endTime == 4)
         let open = try ViewPlan(settings: settings, timeline: landscape, segment: Segment(start: 9))
         #expect(open.frameTimes.allSatisfy { $0 >= 9 && $0 < 10 })
+    }
+
+    /// `Tests/Fixtures/uniformerv2/uniform_sample.json`: MMAction2's own `UniformSample` (test mode) on several
+    /// lengths, fewer frames than a clip's included.
+    @Test("Uniform sampling takes the frames MMAction2's UniformSample takes")
+    func uniformMatchesMMAction2() throws {
+        struct Case: Decodable {
+            let total_frames: Int, clip_len: Int, num_clips: Int
+            let indices: [[Int]]
+        }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/uniformerv2/uniform_sample.json")
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: url))
+        #expect(cases.count >= 20 && cases.contains { $0.total_frames < $0.clip_len })
+        for test in cases {
+            let settings = SamplingSettings(mode: .uniform, framesPerClip: test.clip_len, temporalViews: test.num_clips, spatialCrops: 1)
+            let timeline = VideoTimeline(frameCount: test.total_frames, fps: 25, duration: Double(test.total_frames) / 25, isPortrait: false)
+            let plan = try ViewPlan(settings: settings, timeline: timeline)
+            #expect(positions(plan, fps: 25) == test.indices, "\(test.total_frames) frames, \(test.clip_len) × \(test.num_clips)")
+            #expect(plan.frameCount == test.total_frames)
+        }
+    }
+
+    @Test("A uniform view spans from its first to just after its last frame; a segment bounds it")
+    func uniformViews() throws {
+        let settings = SamplingSettings(mode: .uniform, framesPerClip: 8, temporalViews: 4, spatialCrops: 1)
+        let plan = try ViewPlan(settings: settings, timeline: landscape, segment: Segment(start: 2, end: 6))
+        // 120 frames: s = 119 / 8 = 14.875, d = 2.975; clip 0 takes round(14.875 i) + 2 (59.5 rounds to 60, even).
+        #expect(positions(plan, fps: 30, start: 2)[0] == [2, 17, 32, 47, 62, 76, 91, 106])
+        #expect(abs(plan.views[0].startTime - (2 + 2.0 / 30)) < 1e-12 && abs(plan.views[0].endTime - (2 + 107.0 / 30)) < 1e-12)
+        #expect(plan.frameTimes.allSatisfy { $0 >= 2 && $0 < 6 })
     }
 
     @Test("Segments outside the video and impossible settings are INVALID_PARAMETER", arguments: [

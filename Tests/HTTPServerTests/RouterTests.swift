@@ -133,8 +133,8 @@ struct RouterTests {
             query: ["views": "1x1", "top_k": "1", "aggregate": "marginal", "per_view": "false", "start": "0.5", "end": "2"], upload: fixture.video))
         #expect(response.status == 200, "\(json)")
         #expect(json["views"] == nil)
-        let sampling = try #require(json["sampling"] as? [String: Int])
-        #expect(sampling["temporal_views"] == 1 && sampling["spatial_crops"] == 1)
+        let sampling = try #require(json["sampling"] as? [String: Any])
+        #expect(sampling["temporal_views"] as? Int == 1 && sampling["spatial_crops"] as? Int == 1 && sampling["mode"] as? String == "stride")
         let marginal = try #require(json["aggregate"] as? [String: Any])
         let action = try #require((marginal["action"] as? [[String: Any]])?.first)
         // marginal: the top action pairs the top verb with the top noun.

@@ -18,6 +18,31 @@ struct ClassifierTests {
         return try Classifier(folder: try TinyModels.randomFolder(config: config, at: directory.appendingPathComponent("model")))
     }
 
+    @Test("A uniform-sampling model (UniFormerV2): each view spreads over the video; a short video repeats frames and says so")
+    func uniformSampling() throws {
+        let config = ModelConfig(
+            name: "tiny-uniformer", architecture: UniFormerV2.self,
+            sizes: .init(hiddenSize: 24, numLayers: 2, numHeads: 3, mlpDim: 48, patchSize: 8, imageSize: 16, numFrames: 4,
+                         decoderLayers: 1, decoderHeads: 3, decoderMlpDim: 48),
+            heads: [.init(name: "label", classes: 5)], headLayout: .single,
+            preprocessing: .init(sampling: .uniform, framesPerClip: 4, stride: 1, shortSide: 16, cropSize: 16, mean: [0.45, 0.45, 0.45],
+                                 std: [0.225, 0.225, 0.225], temporalViews: 2, spatialCrops: 1))
+        let classifier = try Classifier(folder: try TinyModels.randomFolder(config: config, at: directory.appendingPathComponent("uniformer")))
+
+        let long = try TestVideos.indexed(in: directory, name: "long.mp4", frames: 100, width: 32, height: 24)
+        let answer = try classifier.classify(path: long.path)
+        #expect(answer.sampling.mode == .uniform && answer.sampling.stride == nil && answer.warnings.isEmpty)
+        // 100 frames, 4 per clip, 2 clips: s = 24.75, d = 8.25; clip 0 takes 8, 33, 58, 82 and clip 1 16, 41, 66, 90.
+        let views = try #require(answer.views)
+        #expect(abs(views[0].view.startTime - 8.0 / 25) < 1e-9 && abs(views[0].view.endTime - 83.0 / 25) < 1e-9)
+        #expect(abs(views[1].view.startTime - 16.0 / 25) < 1e-9 && abs(views[1].view.endTime - 91.0 / 25) < 1e-9)
+
+        let short = try TestVideos.indexed(in: directory, name: "short.mp4", frames: 3, width: 32, height: 24)
+        let shortAnswer = try classifier.classify(path: short.path)
+        #expect(shortAnswer.warnings.contains { $0.contains("3 frames, fewer than the 4") }, "\(shortAnswer.warnings)")
+        #expect(shortAnswer.aggregate.classes("label")!.allSatisfy { $0.score.isFinite })
+    }
+
     @Test("The answer has per-view and aggregate verb, noun and action scores that agree with the rules")
     func answer() throws {
         let video = try TestVideos.indexed(in: directory, frames: 60, width: 40, height: 24)

@@ -86,6 +86,13 @@ struct ParityTests {
                          flags: ["--frames", "8", "--attention", "factorized_dot_product_attention"], io: "vivit_fdpa/io.safetensors", heads: ["label"])
     }
 
+    @Test("UniFormerV2 from MMAction2 checkpoints: without local MHRA, and with it and temporal downsampling",
+          arguments: [("plain", "4", "3"), ("lmhra", "6", "5")])
+    func uniformerV2(fixture: String, frames: String, heads: String) throws {
+        try expectParity(format: "mmaction-uniformerv2", source: "uniformerv2/\(fixture).pth", flags: ["--frames", frames, "--heads", heads],
+                         io: "uniformerv2/\(fixture)_io.safetensors", heads: ["label"])
+    }
+
     @Test("TimeSformer from a transformers save_pretrained folder: divided space-time attention, exact GELU")
     func timesformer() throws {
         try expectParity(format: "hf-timesformer", source: "timesformer/checkpoint", io: "timesformer/io.safetensors", heads: ["label"])

@@ -19,13 +19,14 @@ struct PrecisionAgreementTests {
         ("scenic-vivit", "vivit/scenic_checkpoint.msgpack", ["--frames", "8"], "vivit/io.safetensors"),
         ("scenic-vivit", "vivit_fe/checkpoint.msgpack", ["--class-splits", "5,3", "--split-names", "noun,verb"], "vivit_fe/io.safetensors"),
         ("hf-timesformer", "timesformer/checkpoint", [], "timesformer/io.safetensors"),
+        ("mmaction-uniformerv2", "uniformerv2/lmhra.pth", ["--frames", "6", "--heads", "5"], "uniformerv2/lmhra_io.safetensors"),
         ("scenic-vivit", "vivit_fsa/checkpoint.msgpack", ["--frames", "8"], "vivit_fsa/io.safetensors"),
         ("scenic-vivit", "vivit_fdpa/checkpoint.msgpack", ["--frames", "8", "--attention", "factorized_dot_product_attention"], "vivit_fdpa/io.safetensors"),
         ("vmz-csn", "csn/vmz.pth", ["--frames", "8"], "csn/vmz_io.safetensors"),
         ("pytorchvideo", "slowfast/pytorchvideo.pyth", ["--frames", "8", "--alpha", "2", "--head-pool-kernel", "8,2,2"], "slowfast/io.safetensors"),
         ("epic-slowfast", "slowfast/epic.pyth", ["--frames", "8", "--head-pool-kernel", "8,2,2"], "slowfast/epic_io.safetensors"),
     ]
-    static let transformers = 0..<6
+    static let transformers = 0..<7
 
     @Test("bf16: same top-1, |Δp| ≤ 0.02", .enabled(if: Precision.bf16.unsupportedReason == nil, "skipped: \(Precision.bf16.unsupportedReason ?? "")"),
           arguments: cases.indices)

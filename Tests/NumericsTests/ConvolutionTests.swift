@@ -202,4 +202,25 @@ struct ConvolutionTests {
                                              outputs: outputs, groups: 1, window: window)
         #expect(maxAbsoluteDifference(folded, normalised) < 1e-4)
     }
+
+    @Test("Folding a BatchNorm into the pointwise convolution after it equals BatchNorm then convolution")
+    func batchNormFoldingIntoFollowing() {
+        var random = SeededRandom(seed: 9)
+        let (channels, outputs, positions) = (4, 3, 10)
+        let input = random.floats(channels * positions), weight = random.floats(outputs * channels), bias = random.floats(outputs)
+        let batchNorm = BatchNorm.Parameters(scale: random.floats(channels), shift: random.floats(channels), mean: random.floats(channels),
+                                             variance: random.floats(channels).map { abs($0) + 0.1 }, epsilon: 1e-5)
+        let normalised = input.enumerated().map { index, value in
+            let c = index / positions
+            return (value - batchNorm.mean[c]) / (batchNorm.variance[c] + batchNorm.epsilon).squareRoot() * batchNorm.scale[c] + batchNorm.shift[c]
+        }
+        let window = Window3D(kernel: [1, 1, 1])
+        let expected = Reference.convolution3D(normalised, channels: channels, size: [1, 1, positions], weight: weight, bias: bias,
+                                               outputs: outputs, groups: 1, window: window)
+        var (foldedWeight, foldedBias) = (weight, bias)
+        BatchNorm.foldIntoFollowing(batchNorm, weight: &foldedWeight, bias: &foldedBias, inputs: channels)
+        let folded = Reference.convolution3D(input, channels: channels, size: [1, 1, positions], weight: foldedWeight, bias: foldedBias,
+                                             outputs: outputs, groups: 1, window: window)
+        #expect(maxAbsoluteDifference(folded, expected) < 1e-5)
+    }
 }

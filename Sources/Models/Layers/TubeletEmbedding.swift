@@ -21,12 +21,12 @@ struct TubeletEmbedding {
             tubelet: tubelet, order: .channelsLast, frames: frames, size: size)
     }
 
-    /// PyTorch `Conv3d` `{weight (D, 3, t, h, w), bias}`.
-    static func torch(_ scope: WeightScope, tubelet: (t: Int, h: Int, w: Int), width: Int, frames: Int, size: Int,
+    /// PyTorch `Conv3d` `{weight (D, 3, t, h, w), bias}` (no bias for CLIP's `conv1`).
+    static func torch(_ scope: WeightScope, tubelet: (t: Int, h: Int, w: Int), width: Int, frames: Int, size: Int, bias: Bool = true,
                       precision: Precision) throws(WeightError) -> TubeletEmbedding {
         TubeletEmbedding(
             projection: Linear(weight: try scope.tensor("weight", shape: [width, 3, tubelet.t, tubelet.h, tubelet.w]),
-                               bias: try scope.tensor("bias", shape: [width]),
+                               bias: bias ? try scope.tensor("bias", shape: [width]) : nil,
                                layout: .outputMajor, inputSize: 3 * tubelet.t * tubelet.h * tubelet.w, outputSize: width,
                                precision: precision),
             tubelet: tubelet, order: .channelsFirst, frames: frames, size: size)
