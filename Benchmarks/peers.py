@@ -25,12 +25,13 @@ import sys
 import time
 import types
 
-PEER_ARCHS = ("vivit-b16x2", "timesformer-b8", "csn-152", "slowfast-r50", "slowfast-16x8-r101")
+PEER_ARCHS = ("vivit-b16x2", "timesformer-b8", "uniformerv2-b16-u8", "csn-152", "slowfast-r50", "slowfast-16x8-r101")
 PEERS = (("pytorch", "fp32"), ("ort", "fp32"), ("openvino", "fp32"), ("openvino", "bf16"))
 VIVID_PRECISIONS = ("fp32", "bf16", "int8")
 OPSET = 18  # the dynamo exporter's own; converting down to 17 fails (ReduceMean axes input)
 # One view of each: ViViT and TimeSformer take (B, T, C, H, W) as transformers does, the convnets (B, C, T, H, W).
-SHAPES = {"vivit-b16x2": (1, 32, 3, 224, 224), "timesformer-b8": (1, 8, 3, 224, 224), "csn-152": (1, 3, 32, 224, 224),
+SHAPES = {"vivit-b16x2": (1, 32, 3, 224, 224), "timesformer-b8": (1, 8, 3, 224, 224), "uniformerv2-b16-u8": (1, 3, 8, 224, 224),
+          "csn-152": (1, 3, 32, 224, 224),
           "slowfast-r50": (1, 3, 32, 256, 256), "slowfast-16x8-r101": (1, 3, 64, 256, 256)}
 
 
@@ -60,6 +61,29 @@ def _pytorchvideo():
     return models
 
 
+def _uniformerv2():
+    """MMAction2's own UniFormerV2 backbone (loaded as Tools/uniformerv2_fixtures.py does: its source file from
+    ~/.cache/vivid-mmaction2 with stand-ins for mmcv and mmengine) with the B/16 u8 K400 config and fc_cls."""
+    import torch
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Tools"))
+    import uniformerv2_fixtures
+    torch.set_default_dtype(torch.float32)  # make_fixtures, imported with it, makes float64 the default
+    backbone = uniformerv2_fixtures.load_uniformerv2().UniFormerV2(
+        input_resolution=224, patch_size=16, width=768, layers=12, heads=12, t_size=8, temporal_downsample=False,
+        no_lmhra=True, double_lmhra=True, return_list=[8, 9, 10, 11], n_layers=4, n_dim=768, n_head=12, mlp_factor=4.0,
+        drop_path_rate=0.0, mlp_dropout=[0.5] * 4, clip_pretrained=False)
+
+    class Recognizer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone, self.fc_cls = backbone, torch.nn.Linear(768, 400)
+
+        def forward(self, clip):
+            return self.fc_cls(self.backbone(clip))
+
+    return Recognizer()
+
+
 def build(arch):
     """The module (one tensor in, logits out) and its input's name."""
     import torch
@@ -82,6 +106,8 @@ def build(arch):
                 return self.net(pixel_values=pixel_values).logits
 
         return Transformer(), "pixel_values"
+    if arch == "uniformerv2-b16-u8":
+        return _uniformerv2(), "clip"
     models = _pytorchvideo()
     if arch == "csn-152":
         # ir-CSN-152 as `vivid bench --arch csn-152` builds it (VMZ's structure: stem pool, 4×7×7 head pool), 32×224².
