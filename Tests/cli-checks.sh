@@ -181,6 +181,35 @@ SH
   [ ! -e "$work/keys-bad" ]
   grep -q "classifier.bias is written but vivid does not load it" "$work/keys.err"
 }
+# Weights are resident once: a folder of TimeSformer-B's 486 MB of weights peaks within 15% of the same model
+# built in memory (its weights and the forward pass's working memory); before the mapped pages were released
+# as each tensor was copied, it peaked 60% higher.
+weights_resident_once() {
+  "$vivid" keys --arch timesformer-b8 --json >"$work/keys.json"
+  "$python" - "$work/keys.json" "$work/big" <<'PY'
+import json, os, sys
+import numpy as np
+sys.path.insert(0, "Tools")
+import safetensors_io
+keys, folder = json.load(open(sys.argv[1])), sys.argv[2]
+os.makedirs(folder)
+safetensors_io.write(os.path.join(folder, "model.safetensors"),
+                     {t["key"]: np.full(t["shape"], 0.01, dtype=np.float32) for t in keys["tensors"]})
+json.dump({"name": "big", "architecture": "timesformer",
+           "model": {"hidden_size": 768, "num_layers": 12, "num_heads": 12, "mlp_dim": 3072, "patch_size": 16, "num_frames": 8,
+                     "image_size": 224, "layer_norm_eps": 1e-6, "gelu": "erf", "attention_type": "divided_space_time"},
+           "heads": [{"name": "label", "classes": 400}], "head_layout": "single",
+           "preprocessing": {"frames_per_clip": 8, "stride": 32, "short_side": 224, "crop_size": 224, "mean": [0.45] * 3,
+                             "std": [0.225] * 3, "temporal_views": 1, "spatial_crops": 3},
+           "aggregation": "per_view"}, open(os.path.join(folder, "config.json"), "w"))
+PY
+  local peak='import json, sys; print(json.load(sys.stdin)["peak_rss_mb"])'
+  local loaded built
+  loaded=$("$vivid" bench --model "$work/big" --json | "$python" -c "$peak")
+  built=$("$vivid" bench --arch timesformer-b8 --random-weights --json | "$python" -c "$peak")
+  echo "peak RSS: folder $loaded MB, built in memory $built MB"
+  "$python" -c "import sys; sys.exit(0 if $loaded <= 1.15 * $built else 1)"
+}
 # The demo model (Models/demo) through the whole Swift path: decode, sample, forward, aggregate. Every shipped
 # example must give its verb and noun (each top verb and noun scores 0.88-0.93).
 demo_examples_recognised() {
@@ -214,6 +243,7 @@ check "--precision and VIVID_PRECISION: unknown words exit 2, auto resolves by t
 check "vivid sets OMP_WAIT_POLICY=passive for itself, and keeps one the user set" openmp_wait_policy
 check "convert.py refuses a checkpoint that would run code" converter_refuses_code
 check "vivid keys lists the tensors a model loads; convert.py checks its output against it" keys_checked_by_converter
+check "a loaded model holds its weights once: peak memory within 15% of the model built in memory" weights_resident_once
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders, at bf16 and int8 within 2 points of fp32" demo_fresh_renders_recognised

@@ -3,7 +3,10 @@ import Numerics
 
 /// A memory-mapped safetensors file: a little-endian u64 header length, a JSON header naming each tensor's
 /// dtype, shape and byte range, then the raw data. F32, F16 and BF16 tensors are read as float32.
-public struct SafetensorsFile: Sendable {
+///
+/// Each tensor is copied out of the mapping when asked for, and its pages are then released from the
+/// process (`MADV_DONTNEED`): a model that loads its weights holds them once, not once copied and once mapped.
+public final class SafetensorsFile: @unchecked Sendable {
     /// One tensor's entry in the header.
     public struct Entry: Sendable, Equatable {
         public var dtype: String
@@ -16,22 +19,38 @@ public struct SafetensorsFile: Sendable {
     public let entries: [String: Entry]
     /// The header's `__metadata__` string map.
     public let metadata: [String: String]
-    private let data: Data
+    private let mapping: UnsafeRawBufferPointer
     private let dataStart: Int
 
     /// Maps the file at `path` and validates its header: JSON shape, dtypes, and every range inside the file.
     public init(path: String) throws(SafetensorsError) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw .unreadable("\(path): \(error.localizedDescription)")
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw .unreadable("\(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { throw .unreadable("\(path): not a regular file") }
+        let size = Int(status.st_size)
+        guard size >= 8 else { throw .malformedHeader("file shorter than its 8-byte length prefix") }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), base != MAP_FAILED else {
+            throw .unreadable("\(path): \(String(cString: strerror(errno)))")
         }
-        guard data.count >= 8 else { throw .malformedHeader("file shorter than its 8-byte length prefix") }
-        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let mapping = UnsafeRawBufferPointer(start: base, count: size)
+        do {
+            (entries, metadata, dataStart) = try Self.readHeader(mapping)
+        } catch {
+            munmap(base, size)
+            throw error
+        }
+        self.mapping = mapping
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress!), mapping.count) }
+
+    private static func readHeader(_ data: UnsafeRawBufferPointer) throws(SafetensorsError) -> ([String: Entry], [String: String], Int) {
+        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[$1]) << (8 * UInt64($1)) }
         guard headerLength <= UInt64(data.count - 8) else { throw .malformedHeader("header length \(headerLength) passes the end of the file") }
         let headerEnd = 8 + Int(headerLength)
-        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)) as? [String: Any] else {
+        guard let header = try? JSONSerialization.jsonObject(with: Data(data[8..<headerEnd])) as? [String: Any] else {
             throw .malformedHeader("the header is not a JSON object")
         }
 
@@ -53,10 +72,7 @@ public struct SafetensorsFile: Sendable {
             else { throw .outOfBounds(key: key) }
             entries[key] = Entry(dtype: dtype, shape: shape, range: range)
         }
-        self.entries = entries
-        self.metadata = metadata
-        self.data = data
-        dataStart = headerEnd
+        return (entries, metadata, headerEnd)
     }
 
     /// Tensor names, sorted.
@@ -66,14 +82,21 @@ public struct SafetensorsFile: Sendable {
     public func tensor(_ key: String) throws(SafetensorsError) -> Tensor {
         guard let entry = entries[key] else { throw .missingTensor(key) }
         let count = entry.shape.reduce(1, *)
+        let start = dataStart + entry.range.lowerBound, end = dataStart + entry.range.upperBound
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            data.withUnsafeBytes { raw in
-                let bytes = UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound)])
-                Self.convert(bytes, dtype: entry.dtype, into: buffer)
-            }
+            Self.convert(UnsafeRawBufferPointer(rebasing: mapping[start..<end]), dtype: entry.dtype, into: buffer)
             initialized = count
         }
+        release(start..<end)
         return Tensor(shape: entry.shape, storage: values)
+    }
+
+    /// Drops the whole pages inside `range` from the process's memory; a later read maps them in again.
+    private func release(_ range: Range<Int>) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (range.lowerBound + page - 1) / page * page, last = range.upperBound / page * page
+        guard last > first else { return }
+        madvise(UnsafeMutableRawPointer(mutating: mapping.baseAddress! + first), last - first, MADV_DONTNEED)
     }
 
     static func byteWidth(of dtype: String) -> Int? {
