@@ -74,8 +74,8 @@ public enum GEMM {
         }
     }
 
-    /// Cores a product is split across: all of them unless `--threads` says fewer. Set once at start-up.
-    nonisolated(unsafe) public static var threads = Parallel.workers
+    /// Cores a product is split across: `Parallel.workers`.
+    public static var threads: Int { Parallel.workers }
 
     /// A product library.
     public enum Library: String, Sendable {

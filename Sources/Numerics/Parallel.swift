@@ -4,8 +4,9 @@ import Foundation
 /// Splits row-wise work across the cores for the kernels that are not GEMMs (norms, activations, softmax),
 /// so that they do not run on one core while BLAS products use all of them.
 public enum Parallel {
-    /// Worker count: the cores this process may use.
-    public static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker count for every parallel loop, products included (`GEMM.threads`): the cores this process may
+    /// use, unless `--threads` says fewer. Set once at start-up, before any model is loaded.
+    nonisolated(unsafe) public static var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Calls `body` with disjoint ranges covering `0..<count`, concurrently when there is enough work.
     ///

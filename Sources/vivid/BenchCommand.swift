@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "A published configuration to time instead of a folder.") var arch: String?
     @Flag(help: "Use random weights (required with --arch; no weight file is read).") var randomWeights = false
     @Option(help: "Views in one forward pass.") var views = 1
-    @Option(help: "Cores each matrix product is split across (default: all).") var threads: Int?
+    @Option(help: "Cores every parallel loop (products, convolutions, norms) is split across (default: all).") var threads: Int?
     @Flag(help: "Print one JSON object instead of text.") var json = false
     @Flag(help: "Also report the time spent in each kind of convolution (CNNs).") var profile = false
     @Option(help: "Timed forward passes after one untimed warm-up; ms per view is their median (default: one cold pass).")
@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { GEMM.threads = threads }
+        if let threads { Parallel.workers = threads }
         let precision = try precisionArguments.resolved()
         let network: any ActionModel
         if let arch, let published = Architectures.published(named: arch) {

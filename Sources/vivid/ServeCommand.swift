@@ -51,7 +51,7 @@ struct ServeCommand: ParsableCommand {
 
         let precision = try precisionArguments.resolved()
         let threads = try environment.resolve(threads, "THREADS", default: 0)
-        if threads > 0 { GEMM.threads = threads }
+        if threads > 0 { Parallel.workers = threads }
         let limits = DecoderLimits(
             maxPixelsPerFrame: try environment.resolve(maxPixels, "MAX_PIXELS", default: DecoderLimits().maxPixelsPerFrame),
             maxFramesPerCall: try environment.resolve(maxDecodedFrames, "MAX_DECODED_FRAMES", default: DecoderLimits().maxFramesPerCall),
