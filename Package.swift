@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "VividTestSupport", dependencies: ["Models", "Numerics"]),
+        .target(name: "VividTestSupport", dependencies: ["ClipSampling", "Models", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "VividTestSupport"]),
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "VividTestSupport"]),
         .testTarget(name: "ClipSamplingTests", dependencies: ["ClipSampling", "Numerics", "VividTestSupport"]),

@@ -49,9 +49,6 @@ public struct MultipartParser {
         delimiter = Array("\r\n--\(boundary)".utf8)
     }
 
-    /// Whether the closing delimiter has been read.
-    public var isComplete: Bool { state == .epilogue }
-
     /// Parses `bytes`, calling `handle` for each event found.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ handle: (MultipartEvent) throws(APIError) -> Void) throws(APIError) {
         guard state != .epilogue else { return }

@@ -16,16 +16,6 @@ public enum ClipReader {
             for clip in assembler.add(frame, forFrame: index) { body(clip) }
         }
     }
-
-    /// Plans the views of `settings` over the open video, restricted to `segment`, and returns them all.
-    ///
-    /// - Throws: `SamplingError` for settings or a segment that cannot be met, `DecodeError` from decoding.
-    public static func readClips(from decoder: VideoDecoder, settings: SamplingSettings, segment: Segment = .init()) throws -> ClipBatch {
-        let plan = try ViewPlan(settings: settings, timeline: decoder.info.timeline, segment: segment)
-        var batch = ClipBatch(plan: plan)
-        try forEachClip(from: decoder, plan: plan) { batch.insert($0) }
-        return batch
-    }
 }
 
 extension DecodedFrame: RGBImage {

@@ -1,6 +1,7 @@
 import ClipSampling
 import Numerics
 import Testing
+import VividTestSupport
 
 /// A synthetic picture whose byte at (x, y, channel) is (x + 3 y + 50 channel + seed) mod 256.
 struct PatternImage: RGBImage {

@@ -91,3 +91,13 @@ struct ClipReaderTests {
         #expect(codes(batch) == Array(repeating: [4, 5], count: 3))
     }
 }
+
+extension ClipReader {
+    /// Plans the views of `settings` over the open video, restricted to `segment`, and gathers them all.
+    static func readClips(from decoder: VideoDecoder, settings: SamplingSettings, segment: Segment = .init()) throws -> ClipBatch {
+        let plan = try ViewPlan(settings: settings, timeline: decoder.info.timeline, segment: segment)
+        var batch = ClipBatch(plan: plan)
+        try forEachClip(from: decoder, plan: plan) { batch.insert($0) }
+        return batch
+    }
+}

@@ -1,6 +1,8 @@
+import ClipSampling
 import Numerics
 
-/// Every view of a plan in one tensor, for callers that want the whole model input at once.
+/// Every view of a plan in one tensor, for tests that look at the whole model input at once (the product hands
+/// clips on one by one: `ClipReader.forEachClip`).
 public struct ClipBatch: Sendable {
     public let plan: ViewPlan
     /// (N, 3, T, H, W) with view n = temporal clip n / S through crop n % S.
