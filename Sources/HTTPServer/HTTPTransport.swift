@@ -49,8 +49,8 @@ public final class HTTPTransport: @unchecked Sendable {
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: settings.connectionLimit, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: settings.idleTimeout, ptr_value: nil),
                 // The library's default. A larger pool reads uploads in bigger pieces but is mapped, zeroed page by
-                // page and unmapped for every connection: 0.06 ms more per request on a new connection
-                // (Benchmarks/RESULTS.md). The upload receiver gathers the small pieces into large writes instead.
+                // page and unmapped for every connection (Benchmarks/RESULTS.md); the upload receiver gathers the
+                // small pieces into large writes instead.
                 MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 32 << 10, ptr_value: nil),
                 MHD_OptionItem(option: .NOTIFY_COMPLETED, value: unsafeBitCast(requestCompleted, to: Int.self), ptr_value: context),
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: socketAddress),

@@ -16,8 +16,8 @@ public struct Upload: Sendable {
 }
 
 /// The server's private folder of uploads: each received part is one file named by its request, removed when
-/// the request ends. Files sit directly in the folder (no folder per request): a `mkdir` and a recursive
-/// removal cost about 0.1 ms of every request on an ext4 disk.
+/// the request ends. Files sit directly in the folder (no folder per request), which spares every request a
+/// `mkdir` and a recursive removal.
 public final class UploadStore: Sendable {
     public let root: URL
     private let rootPath: String
@@ -71,8 +71,8 @@ final class UploadReceiver {
     private var format: Format
     private var parts: [Part] = []
     private var descriptor: Int32 = -1
-    /// Bytes not yet written: libmicrohttpd hands the body over in pieces of up to 16 KiB, and ext4 takes
-    /// fewer, larger writes much faster (a 64 MiB upload answered in 21 ms instead of 32 ms, Benchmarks/RESULTS.md).
+    /// Bytes not yet written: libmicrohttpd hands the body over in pieces of up to 16 KiB, and the filesystem
+    /// takes fewer, larger writes faster (Benchmarks/RESULTS.md).
     private var pending: [UInt8] = []
     private static let writeSize = 256 << 10
     private(set) var received = 0

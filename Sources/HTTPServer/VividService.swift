@@ -212,8 +212,8 @@ public final class VividService: Sendable {
         if uploadBytes > 0 { metrics.increment("vivid_upload_bytes_total", by: Double(uploadBytes)) }
     }
 
-    /// The request's log line, written once its answer has been sent: formatting and writing it would
-    /// otherwise delay every answer by about 0.1 ms.
+    /// The request's log line, written once its answer has been sent, so that formatting and writing it
+    /// never delays an answer.
     func log(_ head: RequestHead, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
         let elapsed = Self.seconds(ContinuousClock.now - received)
         var metadata: Logger.Metadata = [
@@ -231,8 +231,8 @@ public final class VividService: Sendable {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
-    /// `value` with `digits` decimals ("12.3"). Foundation's `String(format:)` took about 30 µs here, between
-    /// the end of a classification and its answer.
+    /// `value` with `digits` decimals ("12.3"), without Foundation's `String(format:)`, which is slow for a
+    /// call that sits between a classification and its answer.
     static func decimal(_ value: Double, digits: Int) -> String {
         precondition(digits > 0)
         let scale = (0..<digits).reduce(1) { product, _ in product * 10 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Wall time by layer kind over the forward passes run while it is enabled (`vivid bench --profile`); when
-/// disabled a layer pays one flag test.
+/// disabled a layer pays one uncontended lock to read the flag.
 public final class LayerProfile: @unchecked Sendable {
     public static let shared = LayerProfile()
 
