@@ -1,5 +1,24 @@
+import Testing
+
 /// The largest absolute difference between two equally long sequences (infinity when lengths differ).
 public func maxAbsoluteDifference(_ lhs: [Float], _ rhs: [Float]) -> Float {
     guard lhs.count == rhs.count else { return .infinity }
     return zip(lhs, rhs).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// Expects `actual` to equal `expected` value by value within `tolerance` · max(1, |expected|) (an absolute
+/// bound for small values, a relative one for large), recording the worst scaled difference and where it is.
+public func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float, label: String = "",
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    guard actual.count == expected.count else {
+        Issue.record("\(label): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
+        return
+    }
+    var worst: Float = 0, index = 0
+    for (position, (value, wanted)) in zip(actual, expected).enumerated() where !worst.isNaN {  // a NaN is the worst
+        let scaled = abs(value - wanted) / max(1, abs(wanted))
+        if scaled.isNaN || scaled > worst { (worst, index) = (scaled, position) }
+    }
+    #expect(worst <= tolerance, "\(label): worst scaled difference \(worst) at \(index) (\(actual[index]) against \(expected[index]))",
+            sourceLocation: sourceLocation)
 }

@@ -2,6 +2,7 @@ import Foundation
 import Models
 import Numerics
 import Testing
+import VividTestSupport
 
 @Suite("The shipped demo model (Models/demo)")
 struct DemoModelTests {
@@ -16,11 +17,7 @@ struct DemoModelTests {
         for head in logits {
             let expected = try reference.tensor(head.name)
             #expect(head.logits.shape == expected.shape)
-            var worst: Float = 0
-            for (value, wanted) in zip(head.logits.storage, expected.storage) {
-                worst = max(worst, abs(value - wanted) / max(1, abs(wanted)))
-            }
-            #expect(worst <= 1e-4, "\(head.name): worst scaled difference \(worst)")
+            expectClose(head.logits.storage, expected.storage, tolerance: 1e-4, label: head.name)
             #expect(expected.storage.max()! - expected.storage.min()! > 0.5, "\(head.name): the reference logits differ between classes")
         }
     }

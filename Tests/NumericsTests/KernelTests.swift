@@ -43,9 +43,7 @@ struct KernelTests {
         var values = inputs
         values.withUnsafeMutableBufferPointer { Activations.gelu(kind, $0.baseAddress!, count: $0.count) }
         let expected = Reference.gelu(kind, inputs)
-        for (index, (actual, wanted)) in zip(values, expected).enumerated() {
-            #expect(abs(actual - wanted) <= 2e-6 * max(1, abs(wanted)), "x = \(inputs[index])")
-        }
+        expectClose(values, expected, tolerance: 2e-6, label: "\(kind)")
     }
 
     @Test("Softmax over rows, wide and narrow, with a stride")
