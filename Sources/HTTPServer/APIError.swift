@@ -1,7 +1,5 @@
-import ClipSampling
 import Foundation
-import Models
-import VideoDecoding
+import Inference
 
 /// Every error the API answers, each with its one HTTP status and stable code (DESIGN §5).
 public enum APIError: Error, Equatable, Sendable {
@@ -87,24 +85,6 @@ public enum APIError: Error, Equatable, Sendable {
     }
 }
 
-extension APIError {
-    /// Maps a decoder failure to its API error; the codes are the same.
-    init(_ error: DecodeError) {
-        switch error {
-        case .unsupportedMedia(let text): self = .unsupportedMedia(text)
-        case .noVideoStream(let text): self = .noVideoStream(text)
-        case .undecodable(let text): self = .undecodable(text)
-        case .videoTooLarge(let text): self = .videoTooLarge(text)
-        }
-    }
-
-    /// Maps any error a classification may throw.
-    init(classifying error: any Error) {
-        switch error {
-        case let error as APIError: self = error
-        case let error as DecodeError: self.init(error)
-        case let error as SamplingError: self = .invalidParameter(error.message)
-        default: self = .internal(String(describing: error))
-        }
-    }
+extension APIError: Reportable {
+    public var report: ErrorReport { ErrorReport(code: code, status: status, message: message) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 
 /// What the server knows of a request before its body: method, path, query and headers.
 public struct RequestHead: Sendable {
@@ -77,11 +78,21 @@ public struct Response: Sendable {
         }
     }
 
-    /// DESIGN §5's error object: `{"error", "code", "request_id"}`.
+    /// DESIGN §5's error object, `{"error", "code", "request_id"}`, with the headers the error's status calls for.
     public static func error(_ error: APIError, requestID: String?) -> Response {
-        var response = Response.json(ErrorBody(error: error.message, code: error.code, requestID: requestID),
-                                     status: error.status, headers: error.headers)
-        response.errorCode = error.code
+        answer(error.report, headers: error.headers, requestID: requestID)
+    }
+
+    /// The error object for any error a handler or a classification throws, by its `ErrorReport`.
+    public static func error(reporting error: any Error, requestID: String?) -> Response {
+        if let error = error as? APIError { return .error(error, requestID: requestID) }
+        return answer(ErrorReport(error), headers: [], requestID: requestID)
+    }
+
+    private static func answer(_ report: ErrorReport, headers: [(String, String)], requestID: String?) -> Response {
+        var response = Response.json(ErrorBody(error: report.message, code: report.code, requestID: requestID),
+                                     status: report.status, headers: headers)
+        response.errorCode = report.code
         return response
     }
 

@@ -161,11 +161,12 @@ public final class VividService: Sendable {
         } catch is CancellationError {
             return .error(.badRequest("cancelled"), requestID: request.head.id)
         } catch {
-            let failure = APIError(classifying: error)
-            if case .internal(let detail) = failure {
-                logger.error("classification failed", metadata: ["request_id": "\(request.head.id)", "error": "\(detail)"])
+            let report = ErrorReport(error)
+            if report.isInternal {
+                logger.error("classification failed", metadata: ["request_id": "\(request.head.id)", "error": "\(report.message)"])
+                return .error(APIError.internal(report.message), requestID: request.head.id)
             }
-            return .error(failure, requestID: request.head.id)
+            return .error(reporting: error, requestID: request.head.id)
         }
     }
 

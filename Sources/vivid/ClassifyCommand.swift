@@ -30,7 +30,7 @@ struct ClassifyCommand: ParsableCommand {
         do {
             classifier = try Classifier(folder: model, decoderOptions: decoderArguments.options, precision: precision)
         } catch {
-            throw CommandOutput.fail(code: "INVALID_MODEL", message: error.description)
+            throw CommandOutput.fail(error)
         }
         let options = ClassifyOptions(
             views: views.map { ($0.temporal, $0.spatial) }, topK: topK, aggregation: aggregate,
@@ -40,10 +40,8 @@ struct ClassifyCommand: ParsableCommand {
             do {
                 let answer = try classifier.classify(path: video, options: options)
                 if json { answers.append(answer) } else { printTable(answer, video: video) }
-            } catch let error as DecodeError {
-                throw CommandOutput.fail(code: error.code, message: "\(video): \(error.message)")
-            } catch let error as SamplingError {
-                throw CommandOutput.fail(code: error.code, message: "\(video): \(error.message)")
+            } catch let error as any Reportable {
+                throw CommandOutput.fail(error, context: video)
             }
         }
         if json {

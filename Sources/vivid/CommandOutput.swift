@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inference
 
 /// Writes command results as JSON on standard output, and failures as `{"error","code"}` with exit code 1.
 enum CommandOutput {
@@ -9,9 +10,11 @@ enum CommandOutput {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    /// Prints the error object for a failure that carries a stable code, and exits non-zero.
-    static func fail(code: String, message: String) -> ExitCode {
-        try? printJSON(["error": message, "code": code])
+    /// Prints the error object of `error` (its `ErrorReport`, the mapping the server answers with), its message
+    /// prefixed with what failed, and exits non-zero.
+    static func fail(_ error: any Error, context: String? = nil) -> ExitCode {
+        let report = ErrorReport(error)
+        try? printJSON(["error": context.map { "\($0): \(report.message)" } ?? report.message, "code": report.code])
         return ExitCode.failure
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Models
 import Numerics
 
@@ -36,12 +37,8 @@ struct ForwardCommand: ParsableCommand {
             } else {
                 try CommandOutput.printJSON(answer)
             }
-        } catch let error as WeightError {
-            throw CommandOutput.fail(code: "INVALID_MODEL", message: error.description)
-        } catch let error as SafetensorsError {
-            throw CommandOutput.fail(code: "BAD_REQUEST", message: error.description)
-        } catch let error as ModelError {
-            throw CommandOutput.fail(code: "INVALID_PARAMETER", message: error.description)
+        } catch let error as any Reportable {
+            throw CommandOutput.fail(error)
         }
     }
 }

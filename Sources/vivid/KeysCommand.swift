@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Models
 
 /// `vivid keys (--arch NAME | --model DIR)`: the tensors an architecture loads, by checkpoint name and shape.
@@ -33,8 +34,8 @@ struct KeysCommand: ParsableCommand {
             } else {
                 for (key, shape) in tensors { print(key, shape.map(String.init).joined(separator: "x")) }
             }
-        } catch let error as WeightError {
-            throw CommandOutput.fail(code: "INVALID_MODEL", message: error.description)
+        } catch let error as any Reportable {
+            throw CommandOutput.fail(error)
         }
     }
 }

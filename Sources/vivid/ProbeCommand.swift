@@ -1,4 +1,5 @@
 import ArgumentParser
+import Inference
 import VideoDecoding
 
 /// `vivid probe VIDEO`: the container and stream facts of a video as JSON.
@@ -15,8 +16,8 @@ struct ProbeCommand: ParsableCommand {
     func run() throws {
         do {
             try CommandOutput.printJSON(try VideoDecoder(path: video, options: decoder.options).info)
-        } catch let error as DecodeError {
-            throw CommandOutput.fail(code: error.code, message: error.message)
+        } catch let error as any Reportable {
+            throw CommandOutput.fail(error)
         }
     }
 }

@@ -40,7 +40,7 @@ struct SampleCommand: ParsableCommand {
             do {
                 settings = SamplingSettings(try ModelConfig.load(folder: model).preprocessing)
             } catch {
-                throw CommandOutput.fail(code: "INVALID_MODEL", message: error.description)
+                throw CommandOutput.fail(error)
             }
         }
         if let frames { settings.framesPerClip = frames }
@@ -71,10 +71,8 @@ struct SampleCommand: ParsableCommand {
             let record = SampleRecord(plan: plan, shape: shape, frameTimestamps: timestamps, video: decoder.info, warnings: decoder.warnings)
             try writer.finish(metadata: ["view_plan": String(decoding: try JSONEncoder().encode(record), as: UTF8.self)])
             try CommandOutput.printJSON(record)
-        } catch let error as DecodeError {
-            throw CommandOutput.fail(code: error.code, message: error.message)
-        } catch let error as SamplingError {
-            throw CommandOutput.fail(code: error.code, message: error.message)
+        } catch let error as any Reportable {
+            throw CommandOutput.fail(error)
         }
     }
 }

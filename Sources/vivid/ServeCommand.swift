@@ -68,7 +68,7 @@ struct ServeCommand: ParsableCommand {
                 logger.info("model loaded", metadata: ["folder": "\(folder)", "name": "\(classifier.name)",
                                                        "precision": "\(classifier.model.config.precision)"])
             } catch {
-                throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(folder): \(error.description)")
+                throw CommandOutput.fail(error, context: folder)
             }
         }
         let ensembles = ensemble.isEmpty ? (environment["ENSEMBLE"]?.split(separator: ",").map(String.init) ?? []) : ensemble
@@ -77,7 +77,7 @@ struct ServeCommand: ParsableCommand {
                 models.append(.ensemble(try Ensemble(file: file, decoderOptions: decoderOptions, precision: precision)))
                 logger.info("ensemble loaded", metadata: ["file": "\(file)", "name": "\(models.last!.name)"])
             } catch {
-                throw CommandOutput.fail(code: "INVALID_MODEL", message: "\(file): \(error.description)")
+                throw CommandOutput.fail(error, context: file)
             }
         }
         let service = try VividService(
