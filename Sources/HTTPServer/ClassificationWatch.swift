@@ -86,7 +86,7 @@ final class ClassificationWatch: @unchecked Sendable {
                 entry.reply(.error(.badRequest("the client closed the connection"), requestID: entry.requestID))
             } else if now >= entry.deadline {
                 queue.cancel(entry.ticket)
-                entry.reply(.error(.timeout(milliseconds: VividService.milliseconds(entry.timeout)), requestID: entry.requestID))
+                entry.reply(.error(.timeout(milliseconds: entry.timeout.inMilliseconds), requestID: entry.requestID))
             }
         }
         condition.withLock { entries.removeAll { $0.reply.isSent } }

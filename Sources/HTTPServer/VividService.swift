@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import Logging
 import Models
+import Numerics
 import Synchronization
 
 /// Settings of the HTTP service that are not the transport's.
@@ -140,20 +141,20 @@ public final class VividService: Sendable {
     private func run(_ model: ServedModel, upload: Upload, parameters: ClassifyParameters, request: Request,
                      ticket: WorkQueue.Ticket) -> Response {
         let now = ContinuousClock.now
-        metrics.observe("vivid_queue_wait_seconds", seconds: Self.seconds(now - ticket.submitted))
+        metrics.observe("vivid_queue_wait_seconds", seconds: (now - ticket.submitted).inSeconds)
         guard !ticket.isCancelled else { return .error(.badRequest("cancelled"), requestID: request.head.id) }
         do {
             var answer = try model.classify(path: upload.path, options: parameters.options, isCancelled: { ticket.isCancelled })
             answer.requestID = request.head.id
-            answer.timing.upload = request.bodyReceived.map { Self.milliseconds($0 - request.received) }
-            answer.timing.total = Self.milliseconds(ContinuousClock.now - request.received)
+            answer.timing.upload = request.bodyReceived.map { ($0 - request.received).inMilliseconds }
+            answer.timing.total = (ContinuousClock.now - request.received).inMilliseconds
             metrics.observe("vivid_decode_duration_seconds", seconds: Double(answer.timing.decode) / 1000)
             metrics.observe("vivid_forward_duration_seconds", seconds: Double(answer.timing.forward) / 1000)
             metrics.increment("vivid_video_seconds_total", by: answer.video.duration)
             var response = Response.json(answer)
             // To the tenth of a millisecond (timing_ms is whole): what a client subtracts from its own wall
             // time to see what serving adds (Benchmarks/server.py).
-            let queued = Self.seconds(now - ticket.submitted) * 1000, work = Self.seconds(ContinuousClock.now - now) * 1000
+            let queued = (now - ticket.submitted).inSeconds * 1000, work = (ContinuousClock.now - now).inSeconds * 1000
             response.headers.append(("Server-Timing", "queue;dur=\(Self.decimal(queued, digits: 1)), classify;dur=\(Self.decimal(work, digits: 1))"))
             response.logFields = ["video_s": Self.decimal(answer.video.duration, digits: 2), "decode_ms": "\(answer.timing.decode)",
                                   "forward_ms": "\(answer.timing.forward)", "model": model.name]
@@ -194,7 +195,7 @@ public final class VividService: Sendable {
         let draining = isDraining
         let body = StatusBody(
             status: draining ? "draining" : "ok", version: settings.version,
-            uptimeSeconds: (Self.seconds(ContinuousClock.now - started) * 10).rounded() / 10,
+            uptimeSeconds: ((ContinuousClock.now - started).inSeconds * 10).rounded() / 10,
             models: models.map { model in
                 let description = ModelDescription(model)
                 return ModelStatus(name: model.name, architecture: description.architecture, precision: description.precision,
@@ -208,7 +209,7 @@ public final class VividService: Sendable {
     /// failure reason, the upload size (so that `/metrics` read just after an answer includes it).
     func count(route: String, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
         metrics.increment("vivid_requests_total", labels: [("route", route), ("status", String(response.status))])
-        metrics.observe("vivid_request_duration_seconds", seconds: Self.seconds(ContinuousClock.now - received), labels: [("route", route)])
+        metrics.observe("vivid_request_duration_seconds", seconds: (ContinuousClock.now - received).inSeconds, labels: [("route", route)])
         if let code = response.errorCode { metrics.increment("vivid_failures_total", labels: [("reason", code.lowercased())]) }
         if uploadBytes > 0 { metrics.increment("vivid_upload_bytes_total", by: Double(uploadBytes)) }
     }
@@ -216,7 +217,7 @@ public final class VividService: Sendable {
     /// The request's log line, written once its answer has been sent, so that formatting and writing it
     /// never delays an answer.
     func log(_ head: RequestHead, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
-        let elapsed = Self.seconds(ContinuousClock.now - received)
+        let elapsed = (ContinuousClock.now - received).inSeconds
         var metadata: Logger.Metadata = [
             "request_id": "\(head.id)", "method": "\(head.method)", "path": "\(head.path)",
             "status": "\(response.status)", "ms": "\(Int((elapsed * 1000).rounded()))",
@@ -226,10 +227,6 @@ public final class VividService: Sendable {
         for (key, value) in response.logFields { metadata[key] = "\(value)" }
         let level: Logger.Level = response.status >= 500 && response.errorCode == "INTERNAL" ? .error : .info
         logger.log(level: level, "request", metadata: metadata)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// `value` with `digits` decimals ("12.3"), without Foundation's `String(format:)`, which is slow for a
@@ -242,5 +239,4 @@ public final class VividService: Sendable {
         return "\(scaled < 0 ? "-" : "")\(scaled.magnitude / UInt(scale)).\(String(repeating: "0", count: digits - fraction.count))\(fraction)"
     }
 
-    static func milliseconds(_ duration: Duration) -> Int { Int((seconds(duration) * 1000).rounded()) }
 }

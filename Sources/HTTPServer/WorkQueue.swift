@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A bounded queue in front of a fixed number of worker threads.
 ///
@@ -135,7 +136,7 @@ public final class WorkQueue: @unchecked Sendable {
             let elapsed = ContinuousClock.now - began
             condition.withLock {
                 running -= 1
-                recentDurations.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                recentDurations.append(elapsed.inSeconds)
                 if recentDurations.count > 16 { recentDurations.removeFirst() }
             }
             ticket.finish(response)

@@ -118,8 +118,8 @@ public final class Classifier: Sendable {
             requestID: nil, model: name, video: .init(evaluation.info), sampling: .init(evaluation.plan.settings),
             aggregate: scores(heads: evaluation.heads, actions: evaluation.actions, method: evaluation.method, topK: options.topK),
             views: views,
-            timing: .init(upload: nil, decode: milliseconds(evaluation.total - evaluation.forward),
-                          forward: milliseconds(evaluation.forward), total: milliseconds(evaluation.total)),
+            timing: .init(upload: nil, decode: (evaluation.total - evaluation.forward).inMilliseconds,
+                          forward: evaluation.forward.inMilliseconds, total: evaluation.total.inMilliseconds),
             warnings: evaluation.warnings)
     }
 
@@ -154,8 +154,4 @@ public struct Evaluation: Sendable {
     public var forward: Duration
     public var total: Duration
     public var warnings: [String]
-}
-
-func milliseconds(_ duration: Duration) -> Int {
-    Int((Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) * 1e-15).rounded())
 }

@@ -56,7 +56,7 @@ struct BenchCommand: ParsableCommand {
             let start = ContinuousClock.now
             _ = try network.forward(clips)
             let elapsed = ContinuousClock.now - start
-            passes.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            passes.append(elapsed.inSeconds)
         }
         passes.sort()
         let seconds = passes[passes.count / 2]

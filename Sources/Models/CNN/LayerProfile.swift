@@ -24,8 +24,8 @@ public final class LayerProfile: @unchecked Sendable {
         guard lock.withLock({ enabled }) else { return body() }
         let start = ContinuousClock.now
         let result = body()
-        let elapsed = (ContinuousClock.now - start).components
-        lock.withLock { seconds[kind, default: 0] += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18 }
+        let elapsed = (ContinuousClock.now - start).inSeconds
+        lock.withLock { seconds[kind, default: 0] += elapsed }
         return result
     }
 }
