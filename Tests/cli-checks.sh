@@ -210,6 +210,11 @@ PY
   echo "peak RSS: folder $loaded MB, built in memory $built MB"
   "$python" -c "import sys; sys.exit(0 if $loaded <= 1.15 * $built else 1)"
 }
+# The demo model was trained on Tools/render_actions.py's renders and is tested on fresh ones: fixed seeds through
+# each of its commands must hash as recorded in Tests/render_checks.sha256 (about 3 s).
+renders_as_recorded() {
+  "$python" Tests/render_checks.py
+}
 # The demo model (Models/demo) through the whole Swift path: decode, sample, forward, aggregate. Every shipped
 # example must give its verb and noun (each top verb and noun scores 0.88-0.93).
 demo_examples_recognised() {
@@ -245,6 +250,7 @@ check "convert.py refuses a checkpoint that would run code" converter_refuses_co
 check "vivid keys lists the tensors a model loads; convert.py checks its output against it" keys_checked_by_converter
 check "a loaded model holds its weights once: peak memory within 15% of the model built in memory" weights_resident_once
 check "converted CSN and EPIC SlowFast folders classify a real video; bench --profile times a CSN's layers" cnn_models_classify
+check "render_actions.py renders fixed seeds byte for byte as recorded (training frames, raw video frames, preview)" renders_as_recorded
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders, at bf16 and int8 within 2 points of fp32" demo_fresh_renders_recognised
 check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
