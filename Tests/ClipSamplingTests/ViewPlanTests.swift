@@ -104,20 +104,27 @@ struct ViewPlanTests {
         #expect(plan.frameTimes.allSatisfy { $0 >= 2 && $0 < 6 })
     }
 
-    @Test("Segments outside the video and impossible settings are INVALID_PARAMETER", arguments: [
+    @Test("Segments outside the video and impossible settings are INVALID_PARAMETER", arguments: zip([
         Segment(start: -1), Segment(start: 10), Segment(start: 3, end: 3), Segment(start: 5, end: 2),
-    ])
-    func badSegments(segment: Segment) {
-        #expect(throws: SamplingError.self) { try ViewPlan(settings: SamplingSettings(), timeline: landscape, segment: segment) }
+    ], [
+        "the segment must start inside the video (0 to 10.0 s)", "the segment must start inside the video (0 to 10.0 s)",
+        "the segment must end after it starts", "the segment must end after it starts",
+    ]))
+    func badSegments(segment: Segment, reason: String) {
+        #expect(throws: SamplingError.invalidSegment(reason)) { try ViewPlan(settings: SamplingSettings(), timeline: landscape, segment: segment) }
     }
 
-    @Test("Settings are validated", arguments: [
+    @Test("Settings are validated", arguments: zip([
         SamplingSettings(framesPerClip: 0), SamplingSettings(stride: 0), SamplingSettings(temporalViews: 0),
         SamplingSettings(spatialCrops: 2), SamplingSettings(shortSide: 200, cropSize: 224),
         SamplingSettings(mean: [0.5]), SamplingSettings(std: [1, 0, 1]),
-    ])
-    func badSettings(settings: SamplingSettings) {
-        #expect(throws: SamplingError.self) { try settings.validate() }
+    ], [
+        "frames per clip must be at least 1", "stride must be at least 1", "temporal views must be at least 1",
+        "spatial crops must be 1 or 3", "the crop must be between 1 and the short side",
+        "mean and std need one value per channel", "std must be positive",
+    ]))
+    func badSettings(settings: SamplingSettings, reason: String) {
+        #expect(throws: SamplingError.invalidSettings(reason)) { try settings.validate() }
         do {
             try settings.validate()
         } catch {

@@ -150,12 +150,10 @@ struct ServerTests {
         server.expectNoUploadsLeft()
     }
 
-    @Test("The recorded clips of ../shared/videos upload and classify (skipped when the folder is absent)")
+    @Test("The recorded clips of ../shared/videos upload and classify",
+          .enabled(if: TestVideos.sharedVideos != nil, "../shared/videos is absent"))
     func recordedClips() throws {
-        guard let folder = TestVideos.sharedVideos else {
-            print("skipped: ../shared/videos is absent")
-            return
-        }
+        let folder = try #require(TestVideos.sharedVideos)
         let server = try RunningServer(maxUploadBytes: 64 << 20)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(!files.isEmpty)

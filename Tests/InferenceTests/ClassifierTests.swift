@@ -81,9 +81,16 @@ struct ClassifierTests {
         #expect(answer.aggregate.actions![0].verb == answer.aggregate.classes("verb")![0].index)
         #expect(answer.aggregate.actions![0].noun == answer.aggregate.classes("noun")![0].index)
 
-        #expect(throws: SamplingError.self) { try classifier.classify(path: video.path, options: ClassifyOptions(topK: 0)) }
-        #expect(throws: SamplingError.self) { try classifier.classify(path: video.path, options: ClassifyOptions(views: (4, 2))) }
-        #expect(throws: SamplingError.self) { try classifier.classify(path: video.path, options: ClassifyOptions(segment: Segment(start: 5))) }
+        #expect(throws: SamplingError.invalidSettings("top_k must be between 1 and 100")) {
+            try classifier.classify(path: video.path, options: ClassifyOptions(topK: 0))
+        }
+        #expect(throws: SamplingError.invalidSettings("spatial crops must be 1 or 3")) {
+            try classifier.classify(path: video.path, options: ClassifyOptions(views: (4, 2)))
+        }
+        // 60 frames at 25 fps.
+        #expect(throws: SamplingError.invalidSegment("the segment must start inside the video (0 to 2.4 s)")) {
+            try classifier.classify(path: video.path, options: ClassifyOptions(segment: Segment(start: 5)))
+        }
     }
 
     @Test("Label files must match the heads")
@@ -91,6 +98,8 @@ struct ClassifierTests {
         let config = TinyModels.factorisedConfig(labels: true)
         let folder = try TinyModels.randomFolder(config: config, at: directory.appendingPathComponent("model"))
         try "one\ntwo\n".write(toFile: folder + "/verbs.txt", atomically: true, encoding: .utf8)
-        #expect(throws: WeightError.self) { try Classifier(folder: folder) }
+        #expect(throws: WeightError.invalidConfig("\(folder)/verbs.txt has 2 labels; head 'verb' has 3 classes")) {
+            try Classifier(folder: folder)
+        }
     }
 }

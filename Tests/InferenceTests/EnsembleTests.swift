@@ -61,15 +61,23 @@ struct EnsembleTests {
         single.name = "tiny-single"
         single.heads = [.init(name: "label", classes: 5)]
         let other = try classifier(single, "single")
-        #expect(throws: WeightError.self) { try Ensemble(name: "mixed", members: [.init(classifier: a, weight: 1), .init(classifier: other, weight: 1)]) }
-        #expect(throws: WeightError.self) { try Ensemble(name: "zero", members: [.init(classifier: a, weight: 0)]) }
-        #expect(throws: WeightError.self) { try Ensemble(name: "empty", members: []) }
+        #expect(throws: WeightError.invalidConfig("ensemble 'mixed': tiny-single has other heads than tiny-fe")) {
+            try Ensemble(name: "mixed", members: [.init(classifier: a, weight: 1), .init(classifier: other, weight: 1)])
+        }
+        #expect(throws: WeightError.invalidConfig("ensemble 'zero': every weight must be positive")) {
+            try Ensemble(name: "zero", members: [.init(classifier: a, weight: 0)])
+        }
+        #expect(throws: WeightError.invalidConfig("ensemble 'empty' has no members")) { try Ensemble(name: "empty", members: []) }
 
         let file = directory.appendingPathComponent("ensemble.json")
         try #"{"name": "from-file", "members": [{"model": "a", "weight": 2}, {"model": "a"}]}"#.write(to: file, atomically: true, encoding: .utf8)
         let ensemble = try Ensemble(file: file.path)
         #expect(ensemble.name == "from-file" && ensemble.members.map(\.weight) == [2, 1])
         try #"{"name": "broken", "members": [{"model": "missing"}]}"#.write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: WeightError.self) { try Ensemble(file: file.path) }
+        // The member folder is resolved beside the file, and the error names its config.json.
+        let missingConfig = directory.appendingPathComponent("missing/config.json").path
+        let broken = try #require(throws: WeightError.self) { try Ensemble(file: file.path) }
+        guard case .invalidConfig(let reason) = broken else { Issue.record("expected invalidConfig: \(broken)"); return }
+        #expect(reason.hasPrefix("\(missingConfig): "), "\(reason)")
     }
 }

@@ -64,6 +64,9 @@ struct ArchitectureRegistryTests {
         let text = String(decoding: try JSONEncoder().encode(csn), as: UTF8.self)
         try #require(text.contains(#""head_pool":"global""#))
         let changed = text.replacingOccurrences(of: #""head_pool":"global""#, with: #""head_pool":"mean""#)
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ModelConfig.self, from: Data(changed.utf8)) }
+        let error = try #require(throws: DecodingError.self) { try JSONDecoder().decode(ModelConfig.self, from: Data(changed.utf8)) }
+        guard case .dataCorrupted(let context) = error else { Issue.record("expected dataCorrupted: \(error)"); return }
+        #expect(context.codingPath.last?.stringValue == "head_pool")
+        #expect(context.debugDescription == "'mean' is not one of 'global', 'windowed'")
     }
 }

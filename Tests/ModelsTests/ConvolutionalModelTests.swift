@@ -32,7 +32,12 @@ struct ConvolutionalModelTests {
     @Test("SlowFast refuses clips whose frames do not split into its pathways")
     func slowFastRefusesShortClips() throws {
         let model = try ModelLoader.make(config: try #require(Architectures.published(named: "slowfast-r50")).config, weights: RandomWeights())
-        #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [1, 3, 2, 64, 64])) }
-        #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [1, 3, 32, 64, 64])) }  // head window larger than the map
+        #expect(throws: ModelError.invalidInput("a clip of 2 frames does not split into slow and fast pathways with alpha 4")) {
+            try model.forward(Tensor(shape: [1, 3, 2, 64, 64]))
+        }
+        // The head window is larger than the map.
+        #expect(throws: ModelError.invalidInput("clips of [32, 64, 64] leave [[8, 2, 2], [32, 2, 2]] feature maps, too small for the head's pooling")) {
+            try model.forward(Tensor(shape: [1, 3, 32, 64, 64]))
+        }
     }
 }

@@ -36,7 +36,10 @@ struct FactorisedAttentionTests {
     func converterAttentionFlag() throws {
         let out = scratch.url.appendingPathComponent("out").path
         let fdpa = fixtures.appendingPathComponent("vivit_fdpa/checkpoint.msgpack").path
-        #expect(throws: (any Error).self) { try convert(["scenic-vivit", fdpa, out, "--frames", "8"]) }
+        if let refusal = #expect(throws: TestVideos.ToolError.self, performing: { try convert(["scenic-vivit", fdpa, out, "--frames", "8"]) }) {
+            #expect(refusal.description.contains("missing tensor cls") && refusal.description.contains("pass --attention factorized_dot_product_attention"),
+                    "\(refusal)")
+        }
         do {
             try convert(["scenic-vivit", fixtures.appendingPathComponent("vivit_fsa/checkpoint.msgpack").path, out, "--frames", "8",
                          "--attention", "factorized_dot_product_attention"])

@@ -120,9 +120,10 @@ struct ParityTests {
 
     @Test("The pytorchvideo converter refuses a VMZ state dict, naming what it expected")
     func csnWrongFormat() throws {
-        #expect(throws: TestVideos.ToolError.self) {
+        let refusal = try #require(throws: TestVideos.ToolError.self) {
             try convert(["pytorchvideo", fixtures.appendingPathComponent("csn/vmz.pth").path, directory.appendingPathComponent("x").path])
         }
+        #expect(refusal.description.contains("vmz.pth: neither a CSN (blocks.0.conv) nor a SlowFast (multipathway blocks) state dict"), "\(refusal)")
     }
 
     @Test("SlowFast from a pytorchvideo model-zoo .pyth: alpha 2, fusion kernel 5, per-block temporal kernels, windowed heads")

@@ -38,9 +38,9 @@ struct SafetensorsTests {
         let path = directory.appendingPathComponent("stream-\(headerRoom).safetensors").path
         let writer = try SafetensorsWriter(path: path, tensors: [("a", [2, 2]), ("b", [1])], headerRoom: headerRoom)
         try writer.append([1, 2])
-        #expect(throws: SafetensorsError.self) { try writer.finish() }
+        #expect(throws: SafetensorsError.malformedHeader("2 values appended; the declared shapes hold 5")) { try writer.finish() }
         try writer.append([3, 4, 5])
-        #expect(throws: SafetensorsError.self) { try writer.append([6]) }
+        #expect(throws: SafetensorsError.malformedHeader("more values appended than the declared shapes hold")) { try writer.append([6]) }
         try writer.finish(metadata: ["note": "last"])
         let headerLength = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
         #expect(headerLength % 8 == 0, "the data section starts 8-byte aligned")
@@ -77,7 +77,9 @@ struct SafetensorsTests {
         #expect(throws: SafetensorsError.malformedHeader("file shorter than its 8-byte length prefix")) {
             try SafetensorsFile(path: try TestVideos.file(in: directory, name: "short", contents: Data([1, 2])).path)
         }
-        #expect(throws: SafetensorsError.self) { try SafetensorsFile(path: try rawFile(header: "not json", data: [])) }
+        #expect(throws: SafetensorsError.malformedHeader("the header is not a JSON object")) {
+            try SafetensorsFile(path: try rawFile(header: "not json", data: []))
+        }
         #expect(throws: SafetensorsError.outOfBounds(key: "w")) {
             try SafetensorsFile(path: try rawFile(header: #"{"w":{"dtype":"F32","shape":[5],"data_offsets":[0,20]}}"#, data: fourFloats))
         }
@@ -87,6 +89,7 @@ struct SafetensorsTests {
         #expect(throws: SafetensorsError.unsupportedDType(key: "w", dtype: "I64")) {
             try SafetensorsFile(path: try rawFile(header: #"{"w":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#, data: fourFloats))
         }
-        #expect(throws: SafetensorsError.self) { try SafetensorsFile(path: directory.appendingPathComponent("absent").path) }
+        let absent = directory.appendingPathComponent("absent").path
+        #expect(throws: SafetensorsError.unreadable("\(absent): No such file or directory")) { try SafetensorsFile(path: absent) }
     }
 }

@@ -58,7 +58,9 @@ struct ViViTTests {
         let other = try writeFolder(config, recorded.tensors, name: "unknown")
         let text = try String(contentsOfFile: other + "/config.json", encoding: .utf8)
         try text.replacingOccurrences(of: "vivit_factorised_encoder", with: "resnet").write(toFile: other + "/config.json", atomically: true, encoding: .utf8)
-        #expect(throws: WeightError.self) { try ModelLoader.load(folder: other) }
+        let unknown = try #require(throws: WeightError.self) { try ModelLoader.load(folder: other) }
+        guard case .invalidConfig(let reason) = unknown else { Issue.record("expected invalidConfig: \(unknown)"); return }
+        #expect(reason.hasPrefix("\(other)/config.json: ") && reason.contains("unknown architecture 'resnet'"), "\(reason)")
     }
 
     @Test("Separate heads and one split projection give the same logits for the same weights")
@@ -82,8 +84,12 @@ struct ViViTTests {
     @Test("Input of the wrong shape is refused")
     func wrongInput() throws {
         let model = try ModelLoader.make(config: TinyModels.factorisedConfig(), weights: RandomWeights())
-        #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [1, 3, 8, 16, 16])) }
-        #expect(throws: ModelError.self) { try model.forward(Tensor(shape: [3, 4, 16, 16])) }
+        #expect(throws: ModelError.invalidInput("clips must be (N, 3, 4, 16, 16); got [1, 3, 8, 16, 16]")) {
+            try model.forward(Tensor(shape: [1, 3, 8, 16, 16]))
+        }
+        #expect(throws: ModelError.invalidInput("clips must be (N, 3, 4, 16, 16); got [3, 4, 16, 16]")) {
+            try model.forward(Tensor(shape: [3, 4, 16, 16]))
+        }
     }
 
     @Test("Published ViViT-B/16x2 sizes with random weights: shapes, finiteness and FLOPs",
