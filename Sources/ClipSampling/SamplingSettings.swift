@@ -67,13 +67,10 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
     }
 }
 
-/// A sampling request that cannot be met, with the API's code for it.
+/// A sampling request that cannot be met: the caller's mistake (`ErrorReport` in Inference gives its API code).
 public enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSettings(String)
     case invalidSegment(String)
-
-    /// Both are the caller's mistake: `INVALID_PARAMETER` (HTTP 400).
-    public var code: String { "INVALID_PARAMETER" }
 
     public var message: String {
         switch self {
@@ -81,5 +78,5 @@ public enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { "invalid sampling: \(message)" }
 }

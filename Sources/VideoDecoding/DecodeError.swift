@@ -1,4 +1,5 @@
-/// Why a video could not be decoded, with the stable code of DESIGN §5 and FFmpeg's own words.
+/// Why a video could not be decoded, in FFmpeg's own words where it gave some (`ErrorReport` in Inference gives
+/// each case its API code).
 public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Not a container Vivid may open: unknown data, an image, a playlist or script, an unreadable file.
     case unsupportedMedia(String)
@@ -9,16 +10,6 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A limit of `DecoderLimits` was passed: frame size, duration or frames decoded.
     case videoTooLarge(String)
 
-    /// The code the HTTP API answers with; stable across versions.
-    public var code: String {
-        switch self {
-        case .unsupportedMedia: "UNSUPPORTED_MEDIA"
-        case .noVideoStream: "NO_VIDEO_STREAM"
-        case .undecodable: "UNDECODABLE"
-        case .videoTooLarge: "VIDEO_TOO_LARGE"
-        }
-    }
-
     /// A human-readable explanation, including FFmpeg's message where FFmpeg gave one.
     public var message: String {
         switch self {
@@ -27,5 +18,12 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String {
+        switch self {
+        case .unsupportedMedia: "unsupported media: \(message)"
+        case .noVideoStream: "no video stream: \(message)"
+        case .undecodable: "undecodable: \(message)"
+        case .videoTooLarge: "video too large: \(message)"
+        }
+    }
 }
