@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Numerics", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "CVideoShim"]),
         .target(name: "ClipSampling", dependencies: ["Numerics"]),
-        .target(name: "Models", dependencies: ["Numerics"]),
+        .target(name: "Models", dependencies: ["ClipSampling", "Numerics"]),
         .target(name: "Inference", dependencies: ["VideoDecoding", "ClipSampling", "Numerics", "Models"]),
         .target(
             name: "HTTPServer",

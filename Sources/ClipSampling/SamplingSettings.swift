@@ -1,7 +1,8 @@
-/// How clips are drawn from a video and normalised: the preprocessing half of a model's configuration.
+/// How clips are drawn from a video and normalised: a model's `preprocessing` in `config.json`, the settings the
+/// sampler plans with, and the `sampling` an answer echoes.
 public struct SamplingSettings: Sendable, Equatable, Codable {
     /// How a temporal view picks its frames.
-    public enum Mode: String, Sendable, Codable {
+    public enum Mode: String, Sendable, Codable, CaseIterable {
         /// `framesPerClip` frames `stride` apart; the views' starts spread over the video.
         case stride
         /// MMAction2's `UniformSample` at test time: each view spreads its frames over the whole video.
@@ -27,6 +28,41 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
         case mode = "sampling", framesPerClip = "frames_per_clip", stride
         case temporalViews = "temporal_views", spatialCrops = "spatial_crops"
         case shortSide = "short_side", cropSize = "crop_size", mean, std
+    }
+
+    /// `sampling` is optional (`stride`), and `stride` is read and written for strided sampling only.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let word = try container.decodeIfPresent(String.self, forKey: .mode) {
+            guard let mode = Mode(rawValue: word) else {
+                throw DecodingError.dataCorruptedError(forKey: .mode, in: container, debugDescription:
+                    "'\(word)' is not one of \(Mode.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))")
+            }
+            self.mode = mode
+        } else {
+            mode = .stride
+        }
+        framesPerClip = try container.decode(Int.self, forKey: .framesPerClip)
+        stride = mode == .stride ? try container.decode(Int.self, forKey: .stride) : 1
+        temporalViews = try container.decode(Int.self, forKey: .temporalViews)
+        spatialCrops = try container.decode(Int.self, forKey: .spatialCrops)
+        shortSide = try container.decode(Int.self, forKey: .shortSide)
+        cropSize = try container.decode(Int.self, forKey: .cropSize)
+        mean = try container.decode([Float].self, forKey: .mean)
+        std = try container.decode([Float].self, forKey: .std)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        if mode != .stride { try container.encode(mode, forKey: .mode) }
+        try container.encode(framesPerClip, forKey: .framesPerClip)
+        if mode == .stride { try container.encode(stride, forKey: .stride) }
+        try container.encode(shortSide, forKey: .shortSide)
+        try container.encode(cropSize, forKey: .cropSize)
+        try container.encode(mean, forKey: .mean)
+        try container.encode(std, forKey: .std)
+        try container.encode(temporalViews, forKey: .temporalViews)
+        try container.encode(spatialCrops, forKey: .spatialCrops)
     }
 
     /// Kinetics-style defaults: 32 frames at stride 2, 4 × 3 views, 224 pixels, ImageNet mean and std.

@@ -1,3 +1,4 @@
+import ClipSampling
 import Inference
 import Models
 
@@ -13,7 +14,7 @@ struct ModelDescription: Encodable {
     var heads: [Head]
     /// Whether answers carry verb–noun actions.
     var actions: Bool
-    var preprocessing: ModelConfig.Preprocessing
+    var preprocessing: SamplingSettings
     /// The default views, `TxS`.
     var defaultViews: String
     var aggregation: String

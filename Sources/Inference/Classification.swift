@@ -7,7 +7,8 @@ public struct Classification: Sendable, Encodable {
     public var requestID: String?
     public var model: String
     public var video: VideoSummary
-    public var sampling: SamplingSummary
+    /// The sampling the views were planned with (`config.json`'s `preprocessing`, after request overrides).
+    public var sampling: SamplingSettings
     public var aggregate: Scores
     public var views: [ViewScores]?
     public var timing: Timing
@@ -24,7 +25,7 @@ public struct Classification: Sendable, Encodable {
     public struct Member: Sendable, Encodable {
         public var model: String
         public var weight: Float
-        public var sampling: SamplingSummary
+        public var sampling: SamplingSettings
         public var aggregate: Scores
         public var views: [ViewScores]?
     }
@@ -85,23 +86,6 @@ public struct Classification: Sendable, Encodable {
         init(_ info: VideoInfo) {
             (duration, fps, frames, width, height) = (info.duration, info.fps, info.frameCount, info.width, info.height)
             (codec, rotation, variableFrameRate) = (info.codec, info.rotation, info.variableFrameRate)
-        }
-    }
-
-    /// The sampling used, without the normalisation constants.
-    public struct SamplingSummary: Sendable, Encodable {
-        public var mode: SamplingSettings.Mode
-        public var framesPerClip: Int, stride: Int?, temporalViews: Int, spatialCrops: Int, shortSide: Int, cropSize: Int
-
-        enum CodingKeys: String, CodingKey {
-            case mode, framesPerClip = "frames_per_clip", stride, temporalViews = "temporal_views"
-            case spatialCrops = "spatial_crops", shortSide = "short_side", cropSize = "crop_size"
-        }
-
-        init(_ settings: SamplingSettings) {
-            mode = settings.mode
-            (framesPerClip, stride, temporalViews) = (settings.framesPerClip, settings.mode == .stride ? settings.stride : nil, settings.temporalViews)
-            (spatialCrops, shortSide, cropSize) = (settings.spatialCrops, settings.shortSide, settings.cropSize)
         }
     }
 

@@ -50,7 +50,7 @@ public final class Classifier: Sendable {
 
     /// The sampling for `options`: the model's preprocessing with the requested views.
     public func samplingSettings(_ options: ClassifyOptions) -> SamplingSettings {
-        var settings = SamplingSettings(model.config.preprocessing)
+        var settings = model.config.preprocessing
         if let views = options.views { (settings.temporalViews, settings.spatialCrops) = views }
         return settings
     }
@@ -115,7 +115,7 @@ public final class Classifier: Sendable {
                 actions: probabilities.hasActions ? probabilities.actions(view: index) : nil, method: nil, topK: options.topK))
         } : nil
         return Classification(
-            requestID: nil, model: name, video: .init(evaluation.info), sampling: .init(evaluation.plan.settings),
+            requestID: nil, model: name, video: .init(evaluation.info), sampling: evaluation.plan.settings,
             aggregate: scores(heads: evaluation.heads, actions: evaluation.actions, method: evaluation.method, topK: options.topK),
             views: views,
             timing: .init(upload: nil, decode: (evaluation.total - evaluation.forward).inMilliseconds,

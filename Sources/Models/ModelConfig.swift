@@ -1,3 +1,4 @@
+import ClipSampling
 import Foundation
 import Numerics
 
@@ -10,7 +11,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
     public private(set) var model: ModelSizes
     public var heads: [Head]
     public var headLayout: HeadLayout
-    public var preprocessing: Preprocessing
+    public var preprocessing: SamplingSettings
     public var aggregation: AggregationMethod
     /// The number format of the forward pass (`fp32` when `config.json` names none); a `--precision` flag
     /// replaces it at load.
@@ -41,78 +42,6 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         case single, split, separate
     }
 
-    /// How clips are prepared for this model; the sampler's settings, in the config's words.
-    public struct Preprocessing: Sendable, Equatable, Codable {
-        public var sampling: Sampling
-        public var framesPerClip: Int
-        /// Frames between a clip's frames (`stride` sampling only; `config.json` omits it for `uniform`).
-        public var stride: Int
-        public var shortSide: Int
-        public var cropSize: Int
-        public var mean: [Float]
-        public var std: [Float]
-        public var temporalViews: Int
-        public var spatialCrops: Int
-
-        /// How a temporal view picks its frames.
-        public enum Sampling: String, ConfigChoice {
-            /// `frames_per_clip` frames `stride` apart, the views' starts spread over the video (the default).
-            case stride
-            /// MMAction2's `UniformSample`: each view spreads its frames over the whole video or segment.
-            case uniform
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case sampling, framesPerClip = "frames_per_clip", stride, shortSide = "short_side", cropSize = "crop_size"
-            case mean, std, temporalViews = "temporal_views", spatialCrops = "spatial_crops"
-        }
-
-        public init(sampling: Sampling = .stride, framesPerClip: Int, stride: Int, shortSide: Int, cropSize: Int, mean: [Float], std: [Float],
-                    temporalViews: Int, spatialCrops: Int) {
-            self.sampling = sampling
-            self.framesPerClip = framesPerClip
-            self.stride = stride
-            self.shortSide = shortSide
-            self.cropSize = cropSize
-            self.mean = mean
-            self.std = std
-            self.temporalViews = temporalViews
-            self.spatialCrops = spatialCrops
-        }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            sampling = try container.decodeIfPresent(Sampling.self, forKey: .sampling) ?? .stride
-            framesPerClip = try container.decode(Int.self, forKey: .framesPerClip)
-            stride = sampling == .stride ? try container.decode(Int.self, forKey: .stride) : 1
-            shortSide = try container.decode(Int.self, forKey: .shortSide)
-            cropSize = try container.decode(Int.self, forKey: .cropSize)
-            mean = try container.decode([Float].self, forKey: .mean)
-            std = try container.decode([Float].self, forKey: .std)
-            temporalViews = try container.decode(Int.self, forKey: .temporalViews)
-            spatialCrops = try container.decode(Int.self, forKey: .spatialCrops)
-        }
-
-        public func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            if sampling != .stride { try container.encode(sampling, forKey: .sampling) }
-            try container.encode(framesPerClip, forKey: .framesPerClip)
-            if sampling == .stride { try container.encode(stride, forKey: .stride) }
-            try container.encode(shortSide, forKey: .shortSide)
-            try container.encode(cropSize, forKey: .cropSize)
-            try container.encode(mean, forKey: .mean)
-            try container.encode(std, forKey: .std)
-            try container.encode(temporalViews, forKey: .temporalViews)
-            try container.encode(spatialCrops, forKey: .spatialCrops)
-        }
-
-        /// Scenic's Kinetics test preprocessing for ViViT (MODELS.md §1.3): 32 frames at stride 2, short side 256,
-        /// 224 crops, values in [-1, 1], 4 × 3 views.
-        public static let scenicKinetics = Preprocessing(
-            framesPerClip: 32, stride: 2, shortSide: 256, cropSize: 224, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5],
-            temporalViews: 4, spatialCrops: 3)
-    }
-
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
@@ -124,7 +53,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         model = ModelSizes(try type.decodeSizes(from: container.superDecoder(forKey: .model)))
         heads = try container.decode([Head].self, forKey: .heads)
         headLayout = try container.decode(HeadLayout.self, forKey: .headLayout)
-        preprocessing = try container.decode(Preprocessing.self, forKey: .preprocessing)
+        preprocessing = try container.decode(SamplingSettings.self, forKey: .preprocessing)
         aggregation = try container.decode(AggregationMethod.self, forKey: .aggregation)
         precision = try container.decodeIfPresent(Precision.self, forKey: .precision) ?? .fp32
     }
@@ -143,7 +72,7 @@ public struct ModelConfig: Sendable, Equatable, Codable {
 
     public init<A: Architecture>(
         name: String, architecture: A.Type, sizes: A.Sizes, heads: [Head], headLayout: HeadLayout,
-        preprocessing: Preprocessing, aggregation: AggregationMethod = .perView, precision: Precision = .fp32
+        preprocessing: SamplingSettings, aggregation: AggregationMethod = .perView, precision: Precision = .fp32
     ) {
         self.name = name
         self.architecture = A.name
@@ -186,4 +115,12 @@ public struct ModelSizes: Sendable, Equatable {
 
 extension ArchitectureSizes {
     fileprivate func isEqual(to other: any ArchitectureSizes) -> Bool { (other as? Self) == self }
+}
+
+extension SamplingSettings {
+    /// Scenic's Kinetics test preprocessing for ViViT (MODELS.md §1.3): 32 frames at stride 2, short side 256,
+    /// 224 crops, values in [-1, 1], 4 × 3 views.
+    public static let scenicKinetics = SamplingSettings(
+        framesPerClip: 32, stride: 2, temporalViews: 4, spatialCrops: 3, shortSide: 256, cropSize: 224, mean: [0.5, 0.5, 0.5],
+        std: [0.5, 0.5, 0.5])
 }

@@ -14,8 +14,7 @@ public enum TinyModels {
             heads: [.init(name: "noun", classes: 5, labels: labels ? "nouns.txt" : nil),
                     .init(name: "verb", classes: 3, labels: labels ? "verbs.txt" : nil)],
             headLayout: layout,
-            preprocessing: .init(framesPerClip: 4, stride: 2, shortSide: 20, cropSize: 16, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5],
-                                 temporalViews: 2, spatialCrops: 3))
+            preprocessing: .init(framesPerClip: 4, stride: 2, temporalViews: 2, spatialCrops: 3, shortSide: 20, cropSize: 16, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5]))
     }
 
     /// Writes `config` and `tensors` as a model folder at `url` (config.json, model.safetensors, and label

@@ -38,7 +38,7 @@ struct SampleCommand: ParsableCommand {
         var settings = SamplingSettings()
         if let model {
             do {
-                settings = SamplingSettings(try ModelConfig.load(folder: model).preprocessing)
+                settings = try ModelConfig.load(folder: model).preprocessing
             } catch {
                 throw CommandOutput.fail(error)
             }

@@ -134,7 +134,7 @@ struct RouterTests {
         #expect(response.status == 200, "\(json)")
         #expect(json["views"] == nil)
         let sampling = try #require(json["sampling"] as? [String: Any])
-        #expect(sampling["temporal_views"] as? Int == 1 && sampling["spatial_crops"] as? Int == 1 && sampling["mode"] as? String == "stride")
+        #expect(sampling["temporal_views"] as? Int == 1 && sampling["spatial_crops"] as? Int == 1 && sampling["stride"] as? Int == 2)
         let marginal = try #require(json["aggregate"] as? [String: Any])
         let action = try #require((marginal["action"] as? [[String: Any]])?.first)
         // marginal: the top action pairs the top verb with the top noun.

@@ -25,13 +25,15 @@ struct ClassifierTests {
             sizes: .init(hiddenSize: 24, numLayers: 2, numHeads: 3, mlpDim: 48, patchSize: 8, imageSize: 16, numFrames: 4,
                          decoderLayers: 1, decoderHeads: 3, decoderMlpDim: 48),
             heads: [.init(name: "label", classes: 5)], headLayout: .single,
-            preprocessing: .init(sampling: .uniform, framesPerClip: 4, stride: 1, shortSide: 16, cropSize: 16, mean: [0.45, 0.45, 0.45],
-                                 std: [0.225, 0.225, 0.225], temporalViews: 2, spatialCrops: 1))
+            preprocessing: .init(mode: .uniform, framesPerClip: 4, stride: 1, temporalViews: 2, spatialCrops: 1, shortSide: 16, cropSize: 16, mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225]))
         let classifier = try Classifier(folder: try TinyModels.randomFolder(config: config, at: directory.appendingPathComponent("uniformer")))
 
         let long = try TestVideos.indexed(in: directory, name: "long.mp4", frames: 100, width: 32, height: 24)
         let answer = try classifier.classify(path: long.path)
-        #expect(answer.sampling.mode == .uniform && answer.sampling.stride == nil && answer.warnings.isEmpty)
+        #expect(answer.sampling.mode == .uniform && answer.warnings.isEmpty)
+        // The answer writes its sampling as config.json does: the mode, and no stride for uniform sampling.
+        let sampling = try JSONSerialization.jsonObject(with: JSONEncoder().encode(answer.sampling)) as! [String: Any]
+        #expect(sampling["sampling"] as? String == "uniform" && sampling["stride"] == nil && sampling["frames_per_clip"] as? Int == 4)
         // 100 frames, 4 per clip, 2 clips: s = 24.75, d = 8.25; clip 0 takes 8, 33, 58, 82 and clip 1 16, 41, 66, 90.
         let views = try #require(answer.views)
         #expect(abs(views[0].view.startTime - 8.0 / 25) < 1e-9 && abs(views[0].view.endTime - 83.0 / 25) < 1e-9)

@@ -87,8 +87,7 @@ public struct CSN: Architecture {
             sizes: Sizes(depths: [3, 8, 36, 3], stemChannels: 64, innerChannels: [64, 128, 256, 512], outputChannels: [256, 512, 1024, 2048],
                          batchNormEps: 1e-3),
             heads: [.init(name: "label", classes: 400)], headLayout: .single,
-            preprocessing: .init(framesPerClip: 32, stride: 2, shortSide: 256, cropSize: 224, mean: [0.43216, 0.394666, 0.37645],
-                                 std: [0.22803, 0.22145, 0.216989], temporalViews: 10, spatialCrops: 3))),
+            preprocessing: .init(framesPerClip: 32, stride: 2, temporalViews: 10, spatialCrops: 3, shortSide: 256, cropSize: 224, mean: [0.43216, 0.394666, 0.37645], std: [0.22803, 0.22145, 0.216989]))),
     ]
 
     public let config: ModelConfig

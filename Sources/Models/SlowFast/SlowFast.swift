@@ -136,8 +136,7 @@ public struct SlowFast: Architecture {
             sizes: Sizes(depths: depths, alpha: 4, slow: slow, fast: fast, fusionKernel: fusionKernel, fusionChannels: [16, 64, 128, 256],
                          headPool: .windowed, headPoolKernels: [[frames / 4, 7, 7], [frames, 7, 7]]),
             heads: [.init(name: "label", classes: 400)], headLayout: .single,
-            preprocessing: .init(framesPerClip: frames, stride: 2, shortSide: 256, cropSize: 256, mean: [0.45, 0.45, 0.45],
-                                 std: [0.225, 0.225, 0.225], temporalViews: 10, spatialCrops: 3))
+            preprocessing: .init(framesPerClip: frames, stride: 2, temporalViews: 10, spatialCrops: 3, shortSide: 256, cropSize: 256, mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225]))
     }
 
     public let config: ModelConfig

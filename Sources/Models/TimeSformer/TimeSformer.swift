@@ -59,14 +59,12 @@ public struct TimeSformer: Architecture {
             name: "timesformer-b8", architecture: TimeSformer.self,
             sizes: Sizes(hiddenSize: 768, numLayers: 12, numHeads: 12, mlpDim: 3072, patchSize: 16, numFrames: 8, imageSize: 224),
             heads: [.init(name: "label", classes: 400)], headLayout: .single,
-            preprocessing: .init(framesPerClip: 8, stride: 32, shortSide: 224, cropSize: 224, mean: [0.45, 0.45, 0.45],
-                                 std: [0.225, 0.225, 0.225], temporalViews: 1, spatialCrops: 3))),
+            preprocessing: .init(framesPerClip: 8, stride: 32, temporalViews: 1, spatialCrops: 3, shortSide: 224, cropSize: 224, mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225]))),
         PublishedModel("timesformer-hr16", ModelConfig(
             name: "timesformer-hr16", architecture: TimeSformer.self,
             sizes: Sizes(hiddenSize: 768, numLayers: 12, numHeads: 12, mlpDim: 3072, patchSize: 16, numFrames: 16, imageSize: 448),
             heads: [.init(name: "label", classes: 400)], headLayout: .single,
-            preprocessing: .init(framesPerClip: 16, stride: 16, shortSide: 448, cropSize: 448, mean: [0.45, 0.45, 0.45],
-                                 std: [0.225, 0.225, 0.225], temporalViews: 1, spatialCrops: 3))),
+            preprocessing: .init(framesPerClip: 16, stride: 16, temporalViews: 1, spatialCrops: 3, shortSide: 448, cropSize: 448, mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225]))),
     ]
 
     public let config: ModelConfig

@@ -85,8 +85,7 @@ public struct UniFormerV2: Architecture {
             sizes: Sizes(hiddenSize: 768, numLayers: 12, numHeads: 12, mlpDim: 3072, patchSize: 16, imageSize: 224, numFrames: 8,
                          decoderLayers: 4, decoderHeads: 12, decoderMlpDim: 3072),
             heads: [.init(name: "label", classes: 400)], headLayout: .single,
-            preprocessing: .init(sampling: .uniform, framesPerClip: 8, stride: 1, shortSide: 224, cropSize: 224, mean: [0.45, 0.45, 0.45],
-                                 std: [0.225, 0.225, 0.225], temporalViews: 4, spatialCrops: 3))),
+            preprocessing: .init(mode: .uniform, framesPerClip: 8, stride: 1, temporalViews: 4, spatialCrops: 3, shortSide: 224, cropSize: 224, mean: [0.45, 0.45, 0.45], std: [0.225, 0.225, 0.225]))),
     ]
 
     public let config: ModelConfig

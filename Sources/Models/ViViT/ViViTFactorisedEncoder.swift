@@ -1,3 +1,4 @@
+import ClipSampling
 import Numerics
 
 // ViViT Model 2, the factorised encoder (Arnab et al., "ViViT: A Video Vision Transformer", ICCV 2021, §3.2),
@@ -59,7 +60,7 @@ public struct FactorisedEncoderViViT: Architecture {
     }
 
     public static let published: [PublishedModel] = {
-        var epic = ModelConfig.Preprocessing.scenicKinetics
+        var epic = SamplingSettings.scenicKinetics
         epic.stride = 1
         return [
             PublishedModel("vivit-b16x2-fe", ModelConfig(
