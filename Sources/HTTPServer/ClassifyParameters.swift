@@ -20,16 +20,18 @@ public struct ClassifyParameters: Sendable {
         model = query["model"]
         options = ClassifyOptions()
         if let text = query["top_k"] {
-            guard let value = Int(text), (1...100).contains(value) else { throw .invalidParameter("top_k must be an integer from 1 to 100, not '\(text)'") }
+            let range = ClassifyOptions.topKRange
+            guard let value = Int(text), range.contains(value) else {
+                throw .invalidParameter("top_k must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+            }
             options.topK = value
         }
         if let text = query["views"] {
-            let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-            guard parts.count == 2, let temporal = Int(parts[0]), let spatial = Int(parts[1]),
-                  (1...32).contains(temporal), [1, 3].contains(spatial) else {
-                throw .invalidParameter("views must be TxS with T from 1 to 32 and S 1 or 3 (e.g. 4x3), not '\(text)'")
+            guard let views = ClassifyOptions.views(parsing: text) else {
+                let range = ClassifyOptions.temporalViewRange
+                throw .invalidParameter("views must be TxS with T from \(range.lowerBound) to \(range.upperBound) and S 1 or 3 (e.g. 4x3), not '\(text)'")
             }
-            options.views = (temporal, spatial)
+            options.views = views
         }
         if let text = query["aggregate"] {
             guard let method = AggregationMethod(rawValue: text) else {

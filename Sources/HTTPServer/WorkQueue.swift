@@ -60,7 +60,11 @@ public final class WorkQueue: @unchecked Sendable {
     private var recentDurations: [Double] = []
 
     /// - Parameters: workers: threads running jobs; capacity: jobs that may wait beyond those running.
-    public init(workers: Int = 1, capacity: Int = 8) {
+    /// One classification at a time: a forward pass already uses every core.
+    public static let defaultWorkers = 1
+    public static let defaultCapacity = 8
+
+    public init(workers: Int = defaultWorkers, capacity: Int = defaultCapacity) {
         self.workers = max(1, workers)
         self.capacity = max(0, capacity)
         for index in 0..<self.workers {

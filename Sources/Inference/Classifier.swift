@@ -23,6 +23,19 @@ public struct ClassifyOptions: Sendable {
         self.includeViews = includeViews
         self.segment = segment
     }
+
+    /// The `top_k` a caller may ask for.
+    public static let topKRange = 1...100
+    /// The temporal views a caller may ask for (spatial crops are 1 or 3, as `SamplingSettings` requires).
+    public static let temporalViewRange = 1...32
+
+    /// `TxS` (e.g. `4x3`) within the ranges above, or nil.
+    public static func views(parsing text: String) -> (temporal: Int, spatial: Int)? {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let temporal = Int(parts[0]), let spatial = Int(parts[1]),
+              temporalViewRange.contains(temporal), [1, 3].contains(spatial) else { return nil }
+        return (temporal, spatial)
+    }
 }
 
 /// Decode → sample → forward → aggregate for one model; immutable after loading and safe to share.
@@ -69,7 +82,9 @@ public final class Classifier: Sendable {
     public func evaluate(path: String, options: ClassifyOptions, isCancelled: () -> Bool = { false }) throws -> Evaluation {
         let clock = ContinuousClock()
         let start = clock.now
-        guard (1...100).contains(options.topK) else { throw SamplingError.invalidSettings("top_k must be between 1 and 100") }
+        guard ClassifyOptions.topKRange.contains(options.topK) else {
+            throw SamplingError.invalidSettings("top_k must be between \(ClassifyOptions.topKRange.lowerBound) and \(ClassifyOptions.topKRange.upperBound)")
+        }
         let decoder = try VideoDecoder(path: path, options: decoderOptions)
         let plan = try ViewPlan(settings: samplingSettings(options), timeline: decoder.info.timeline, segment: options.segment)
 

@@ -1,17 +1,16 @@
 import ArgumentParser
 import Foundation
+import Inference
 import Numerics
 
-/// `TxS`, e.g. `4x3`: temporal clips × spatial crops.
+/// `TxS`, e.g. `4x3`: temporal clips × spatial crops, within the ranges a request may ask for.
 struct ViewCount: ExpressibleByArgument {
     var temporal: Int
     var spatial: Int
 
     init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x")
-        guard parts.count == 2, let temporal = Int(parts[0]), let spatial = Int(parts[1]) else { return nil }
-        self.temporal = temporal
-        self.spatial = spatial
+        guard let views = ClassifyOptions.views(parsing: argument) else { return nil }
+        (temporal, spatial) = views
     }
 }
 

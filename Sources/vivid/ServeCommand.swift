@@ -20,18 +20,18 @@ struct ServeCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Address to listen on (VIVID_HOST; default 0.0.0.0).") var host: String?
-    @Option(help: "Port (VIVID_PORT; default 8080; 0 picks a free one).") var port: Int?
+    @Option(help: "Address to listen on (VIVID_HOST; default \(TransportSettings().host)).") var host: String?
+    @Option(help: "Port (VIVID_PORT; default \(TransportSettings().port); 0 picks a free one).") var port: Int?
     @Option(help: "A model folder; repeat for several (VIVID_MODEL; default Models/demo).") var model: [String] = []
     @Option(help: "An ensemble file (JSON: name, members with model folders and weights); repeatable (VIVID_ENSEMBLE).") var ensemble: [String] = []
     @Option(help: "The model used when a request names none (VIVID_DEFAULT_MODEL; default the first).") var defaultModel: String?
-    @Option(help: "Largest upload in MiB (VIVID_MAX_UPLOAD_MB; default 512).") var maxUploadMb: Int?
-    @Option(help: "Classifications that may wait for a worker (VIVID_QUEUE; default 8).") var queue: Int?
-    @Option(help: "Classifications run at once (VIVID_WORKERS; default 1: one forward pass uses every core).") var workers: Int?
+    @Option(help: "Largest upload in MiB (VIVID_MAX_UPLOAD_MB; default \(ServiceSettings().maxUploadBytes >> 20)).") var maxUploadMb: Int?
+    @Option(help: "Classifications that may wait for a worker (VIVID_QUEUE; default \(WorkQueue.defaultCapacity)).") var queue: Int?
+    @Option(help: "Classifications run at once (VIVID_WORKERS; default \(WorkQueue.defaultWorkers): one forward pass uses every core).") var workers: Int?
     @Option(help: "Threads for decoding and the forward pass (VIVID_THREADS; default 0: one per core).") var threads: Int?
     @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default 60).") var exitTimeout: Double?
-    @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default 300000).") var timeoutMs: Int?
-    @Option(help: "Connections served at once (VIVID_CONNECTIONS; default 64).") var connections: Int?
+    @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default \(ServiceSettings().requestTimeout.inMilliseconds)).") var timeoutMs: Int?
+    @Option(help: "Connections served at once (VIVID_CONNECTIONS; default \(TransportSettings().connectionLimit)).") var connections: Int?
     @Option(help: "Largest frame in pixels (VIVID_MAX_PIXELS).") var maxPixels: Int?
     @Option(help: "Most frames decoded per request (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
     @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
@@ -80,19 +80,21 @@ struct ServeCommand: ParsableCommand {
                 throw CommandOutput.fail(error, context: file)
             }
         }
+        // Defaults come from the settings types themselves, so that they are written once.
+        let serviceDefaults = ServiceSettings(), transportDefaults = TransportSettings()
         let service = try VividService(
             models: models, defaultModel: try environment.resolve(defaultModel, "DEFAULT_MODEL"),
             settings: ServiceSettings(
-                maxUploadBytes: try environment.resolve(maxUploadMb, "MAX_UPLOAD_MB", default: 512) << 20,
-                requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: 300_000)),
+                maxUploadBytes: try environment.resolve(maxUploadMb, "MAX_UPLOAD_MB", default: serviceDefaults.maxUploadBytes >> 20) << 20,
+                requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: serviceDefaults.requestTimeout.inMilliseconds)),
                 version: Vivid.version),
-            queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: 1),
-                             capacity: try environment.resolve(queue, "QUEUE", default: 8)),
+            queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: WorkQueue.defaultWorkers),
+                             capacity: try environment.resolve(queue, "QUEUE", default: WorkQueue.defaultCapacity)),
             logger: logger)
         let transport = try HTTPTransport(service: service, settings: TransportSettings(
-            host: try environment.resolve(host, "HOST", default: "0.0.0.0"),
-            port: UInt16(try environment.resolve(port, "PORT", default: 8080)),
-            connectionLimit: try environment.resolve(connections, "CONNECTIONS", default: 64)))
+            host: try environment.resolve(host, "HOST", default: transportDefaults.host),
+            port: UInt16(try environment.resolve(port, "PORT", default: Int(transportDefaults.port))),
+            connectionLimit: try environment.resolve(connections, "CONNECTIONS", default: transportDefaults.connectionLimit)))
         logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(models.map(\.name))",
                                             "default_model": "\(service.defaultModel)"])
 
