@@ -40,7 +40,7 @@ struct ModelDescription: Encodable {
         let config = model.leadConfig
         name = model.name
         heads = config.heads.map { Head(name: $0.name, classes: $0.classes) }
-        actions = Set(config.heads.map(\.name)).isSuperset(of: ["verb", "noun"])
+        actions = config.hasActions
         preprocessing = config.preprocessing
         defaultViews = "\(config.preprocessing.temporalViews)x\(config.preprocessing.spatialCrops)"
         aggregation = config.aggregation.rawValue

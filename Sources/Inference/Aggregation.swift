@@ -50,17 +50,17 @@ public struct ViewProbabilities: Sendable {
     }
 
     /// Whether the model has the verb and noun heads that make actions.
-    public var hasActions: Bool { heads["verb"] != nil && heads["noun"] != nil }
+    public var hasActions: Bool { heads[Head.verb] != nil && heads[Head.noun] != nil }
 
     /// Action scores, flat index verb × nouns + noun, by `method` over all views.
     public func actions(method: AggregationMethod) -> [Float] {
         switch method {
         case .marginal:
-            return outer(mean(head: "verb"), mean(head: "noun"))
+            return outer(mean(head: Head.verb), mean(head: Head.noun))
         case .perView:
-            var sums = [Float](repeating: 0, count: heads["verb"]!.shape[1] * heads["noun"]!.shape[1])
+            var sums = [Float](repeating: 0, count: heads[Head.verb]!.shape[1] * heads[Head.noun]!.shape[1])
             for view in 0..<viewCount {
-                let product = outer(self.view(view, head: "verb"), self.view(view, head: "noun"))
+                let product = outer(self.view(view, head: Head.verb), self.view(view, head: Head.noun))
                 for index in sums.indices { sums[index] += product[index] }
             }
             return sums.map { $0 / Float(viewCount) }
@@ -69,7 +69,7 @@ public struct ViewProbabilities: Sendable {
 
     /// Action scores of one view: p_verb ⊗ p_noun.
     public func actions(view: Int) -> [Float] {
-        outer(self.view(view, head: "verb"), self.view(view, head: "noun"))
+        outer(self.view(view, head: Head.verb), self.view(view, head: Head.noun))
     }
 
     private func outer(_ verbs: [Float], _ nouns: [Float]) -> [Float] {
@@ -89,3 +89,5 @@ public func topIndices(_ scores: [Float], k: Int) -> [Int] {
     }
     return best.map(\.index)
 }
+
+private typealias Head = ModelConfig.Head

@@ -143,13 +143,13 @@ public final class Classifier: Sendable {
         let classes = heads.map { name, values in
             (name, topIndices(values, k: topK).map { Classification.ScoredClass(index: $0, label: labels.label(head: name, index: $0), score: values[$0]) })
         }
-        let nouns = model.config.heads.first { $0.name == "noun" }?.classes ?? 1
+        let nouns = model.config.heads.first { $0.name == ModelConfig.Head.noun }?.classes ?? 1
         let scoredActions = actions.map { scores in
             topIndices(scores, k: topK).map { index in
                 let (verb, noun) = (index / nouns, index % nouns)
                 return Classification.ScoredAction(
                     verb: verb, noun: noun,
-                    label: "\(labels.label(head: "verb", index: verb)) \(labels.label(head: "noun", index: noun))", score: scores[index])
+                    label: "\(labels.label(head: ModelConfig.Head.verb, index: verb)) \(labels.label(head: ModelConfig.Head.noun, index: noun))", score: scores[index])
             }
         }
         return Classification.Scores(method: method, heads: classes, actions: scoredActions)

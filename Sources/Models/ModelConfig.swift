@@ -24,6 +24,9 @@ public struct ModelConfig: Sendable, Equatable, Codable {
 
     /// One output head: its name (`verb`, `noun`, or `label` for a single head), class count and label file.
     public struct Head: Sendable, Equatable, Codable {
+        /// The two heads EPIC-KITCHENS actions are made of: a model with both answers verb–noun actions too.
+        public static let verb = "verb", noun = "noun"
+
         public var name: String
         public var classes: Int
         /// A file in the model folder with one label per line, or nil (labels are then `class N`).
@@ -83,6 +86,9 @@ public struct ModelConfig: Sendable, Equatable, Codable {
         self.aggregation = aggregation
         self.precision = precision
     }
+
+    /// Whether answers carry verb–noun actions: the model has a `verb` and a `noun` head.
+    public var hasActions: Bool { Set(heads.map(\.name)).isSuperset(of: [Head.verb, Head.noun]) }
 
     /// Reads `config.json` from a model folder.
     public static func load(folder: String) throws(WeightError) -> ModelConfig {
