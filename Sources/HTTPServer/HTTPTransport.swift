@@ -223,7 +223,7 @@ public final class HTTPTransport: @unchecked Sendable {
         MHD_add_response_header(reply, "X-Request-Id", exchange.head.id)
         // `server`: from the request's headers to its answer queued, so that a client can tell the server's own
         // time from the network's and its own (Benchmarks/server.py).
-        let server = "server;dur=\(VividService.decimal((ContinuousClock.now - exchange.received).inSeconds * 1000, digits: 1))"
+        let server = "server;dur=\(decimalText((ContinuousClock.now - exchange.received).inSeconds * 1000, digits: 1))"
         var headers = response.headers
         if let timing = headers.firstIndex(where: { $0.0 == "Server-Timing" }) {
             headers[timing].1 += ", \(server)"

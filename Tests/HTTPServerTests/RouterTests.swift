@@ -60,12 +60,12 @@ final class HeldWorker {
 struct RouterTests {
     @Test("Durations in headers and logs keep the decimals asked for, rounded")
     func decimals() {
-        #expect(VividService.decimal(12.34, digits: 1) == "12.3")
-        #expect(VividService.decimal(0.04, digits: 1) == "0.0")
-        #expect(VividService.decimal(17.96, digits: 1) == "18.0")
-        #expect(VividService.decimal(3.1, digits: 2) == "3.10")
-        #expect(VividService.decimal(0.07, digits: 2) == "0.07")
-        #expect(VividService.decimal(-1.26, digits: 1) == "-1.3")
+        #expect(decimalText(12.34, digits: 1) == "12.3")
+        #expect(decimalText(0.04, digits: 1) == "0.0")
+        #expect(decimalText(17.96, digits: 1) == "18.0")
+        #expect(decimalText(3.1, digits: 2) == "3.10")
+        #expect(decimalText(0.07, digits: 2) == "0.07")
+        #expect(decimalText(-1.26, digits: 1) == "-1.3")
     }
 
     @Test("GET routes: status, probes, models, metrics; unknown routes, models and methods")

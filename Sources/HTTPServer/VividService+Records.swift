@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import Numerics
+
+/// What the service records of each answered request: metrics as it is queued, a log line once it is sent.
+extension VividService {
+    /// Counts an answer as it is queued: the request counter and duration by route (a `Router.label`), the
+    /// failure reason, the upload size (so that `/metrics` read just after an answer includes it).
+    func count(route: String, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
+        metrics.increment("vivid_requests_total", labels: [("route", route), ("status", String(response.status))])
+        metrics.observe("vivid_request_duration_seconds", seconds: (ContinuousClock.now - received).inSeconds, labels: [("route", route)])
+        if let code = response.errorCode { metrics.increment("vivid_failures_total", labels: [("reason", code.lowercased())]) }
+        if uploadBytes > 0 { metrics.increment("vivid_upload_bytes_total", by: Double(uploadBytes)) }
+    }
+
+    /// The request's log line, written once its answer has been sent, so that formatting and writing it
+    /// never delays an answer.
+    func log(_ head: RequestHead, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
+        let elapsed = (ContinuousClock.now - received).inSeconds
+        var metadata: Logger.Metadata = [
+            "request_id": "\(head.id)", "method": "\(head.method)", "path": "\(head.path)",
+            "status": "\(response.status)", "ms": "\(Int((elapsed * 1000).rounded()))",
+        ]
+        if uploadBytes > 0 { metadata["upload_bytes"] = "\(uploadBytes)" }
+        if let code = response.errorCode { metadata["code"] = "\(code)" }
+        for (key, value) in response.logFields { metadata[key] = "\(value)" }
+        let level: Logger.Level = response.status >= 500 && response.errorCode == "INTERNAL" ? .error : .info
+        logger.log(level: level, "request", metadata: metadata)
+    }
+}

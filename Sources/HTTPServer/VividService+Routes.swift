@@ -1,0 +1,27 @@
+import Inference
+
+extension VividService {
+    /// The API's routes, built anew on each call: whoever serves them keeps one.
+    public var router: Router {
+        Router([
+            Route("POST", "/classify", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
+                  respond: { self.classify($0, reply: $1) }),
+            Route("GET", "/status") { _ in self.status() },
+            Route("GET", "/v2/health/live") { _ in .json(["live": true]) },
+            Route("GET", "/v2/health/ready") { request in
+                self.isDraining ? .error(.draining, requestID: request.head.id) : .json(["ready": true])
+            },
+            Route("GET", "/models") { _ in .json(ModelList(models: self.models.map(ModelDescription.init), defaultModel: self.defaultModel)) },
+            Route("GET", "/models/{name}") { request in
+                do throws(APIError) {
+                    return .json(ModelDescription(try self.model(named: request.head.pathParameters["name"])))
+                } catch {
+                    return .error(error, requestID: request.head.id)
+                }
+            },
+            Route("GET", "/metrics") { _ in
+                .text(self.metrics.render(queue: self.queue.depth), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            },
+        ])
+    }
+}
