@@ -212,25 +212,15 @@ public final class HTTPTransport: @unchecked Sendable {
     }
 
     private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
+        let response = service.seal(response, for: exchange.head, route: routeLabel(exchange), received: exchange.received,
+                                    uploadBytes: exchange.receiver?.received ?? 0)
         exchange.response = response
-        service.count(route: routeLabel(exchange), response: response, received: exchange.received,
-                      uploadBytes: exchange.receiver?.received ?? 0)
         let reply = response.body.withUnsafeBytes { body in
             MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
         }
         guard let reply else { return .NO }
         defer { MHD_destroy_response(reply) }
-        MHD_add_response_header(reply, "X-Request-Id", exchange.head.id)
-        // `server`: from the request's headers to its answer queued, so that a client can tell the server's own
-        // time from the network's and its own (Benchmarks/server.py).
-        let server = "server;dur=\(decimalText((ContinuousClock.now - exchange.received).inSeconds * 1000, digits: 1))"
-        var headers = response.headers
-        if let timing = headers.firstIndex(where: { $0.0 == "Server-Timing" }) {
-            headers[timing].1 += ", \(server)"
-        } else {
-            headers.append(("Server-Timing", server))
-        }
-        for (name, value) in headers { MHD_add_response_header(reply, name, value) }
+        for (name, value) in response.headers { MHD_add_response_header(reply, name, value) }
         return MHD_queue_response(connection, UInt32(response.status), reply)
     }
 

@@ -4,6 +4,22 @@ import Numerics
 
 /// What the service records of each answered request: metrics as it is queued, a log line once it is sent.
 extension VividService {
+    /// The answer as it leaves: counted (`count`), with its request id, and the server's own time from the
+    /// request's headers to now added to `Server-Timing` (`server`), so that a client can tell it from the
+    /// network's and its own (Benchmarks/server.py).
+    func seal(_ response: Response, for head: RequestHead, route: String, received: ContinuousClock.Instant, uploadBytes: Int) -> Response {
+        count(route: route, response: response, received: received, uploadBytes: uploadBytes)
+        var sealed = response
+        sealed.headers.insert(("X-Request-Id", head.id), at: 0)
+        let server = "server;dur=\(decimalText((ContinuousClock.now - received).inSeconds * 1000, digits: 1))"
+        if let timing = sealed.headers.firstIndex(where: { $0.0 == "Server-Timing" }) {
+            sealed.headers[timing].1 += ", \(server)"
+        } else {
+            sealed.headers.append(("Server-Timing", server))
+        }
+        return sealed
+    }
+
     /// Counts an answer as it is queued: the request counter and duration by route (a `Router.label`), the
     /// failure reason, the upload size (so that `/metrics` read just after an answer includes it).
     func count(route: String, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
