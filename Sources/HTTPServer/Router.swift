@@ -70,41 +70,9 @@ public struct Router: Sendable {
         throw .methodNotAllowed(allowed: allowed)
     }
 
-    /// Matches, admits and handles a complete request, waiting for its answer: what the server does, without
-    /// the transport.
-    public func respond(to request: Request) -> Response {
-        do throws(APIError) {
-            let (route, head) = try match(request.head)
-            try route.admit(head)
-            var bound = request
-            bound.head = head
-            let answer = AnswerBox()
-            route.respond(bound) { answer.put($0) }
-            return answer.take()
-        } catch {
-            return .error(error, requestID: request.head.id)
-        }
-    }
-
     /// The route's pattern for metrics labels (so `/models/x` and `/models/y` count together), or
     /// "unmatched".
     public func label(for head: RequestHead) -> String {
         routes.first { $0.bind(head.path) != nil }?.pattern ?? "unmatched"
-    }
-}
-
-/// Hands one answer from whichever thread gives it to the thread waiting for it.
-private final class AnswerBox: @unchecked Sendable {
-    private let given = DispatchSemaphore(value: 0)
-    private var answer: Response?
-
-    func put(_ response: Response) {
-        answer = response
-        given.signal()
-    }
-
-    func take() -> Response {
-        given.wait()
-        return answer!
     }
 }

@@ -6,20 +6,36 @@ import VividTestSupport
 
 @testable import HTTPServer
 
+/// How a test reaches the service: through its router in this process, or over a socket to a live transport
+/// on a loopback port. The same tests run both ways (as Hummingbird's `.router` and `.live` test clients), so
+/// the in-process path cannot drift from the one the transport takes.
+enum ServicePath: CaseIterable, Sendable {
+    case inProcess
+    case live
+}
+
 /// A service over a tiny verb/noun model (2×3 views of 4 frames) and a generated H.264 video.
 struct ServiceFixture {
     let scratch: TemporaryDirectory
     let service: VividService
     let video: URL
+    let path: ServicePath
+    /// The transport a `.live` fixture serves on.
+    private let transport: HTTPTransport?
 
-    init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20) throws {
+    init(path: ServicePath = .inProcess, queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20,
+         models: (([ServedModel], URL) throws -> (models: [ServedModel], defaultModel: String?))? = nil) throws {
         scratch = try TemporaryDirectory()
         let config = TinyModels.factorisedConfig(layout: .separate, labels: true)
         let folder = try TinyModels.randomFolder(config: config, at: scratch.url.appendingPathComponent("model"))
-        service = try VividService(models: [.single(try Classifier(folder: folder))],
+        var served: [ServedModel] = [.single(try Classifier(folder: folder))], defaultModel: String? = nil
+        if let models { (served, defaultModel) = try models(served, scratch.url) }
+        service = try VividService(models: served, defaultModel: defaultModel,
                                    settings: ServiceSettings(maxUploadBytes: maxUploadBytes, requestTimeout: .seconds(60)),
                                    queue: queue, uploads: try UploadStore(parent: scratch.url))
         video = try TestVideos.indexed(in: scratch.url, frames: 60, width: 40, height: 24)
+        self.path = path
+        transport = path == .live ? try HTTPTransport(service: service, settings: TransportSettings(host: "127.0.0.1", port: 0)) : nil
     }
 
     /// A request as the transport would hand it over, with `path` uploaded.
@@ -30,10 +46,70 @@ struct ServiceFixture {
                        upload: upload.map { Upload(path: $0.path, size: size) })
     }
 
+    /// The answer to `request` by the fixture's path, header names lower-cased, and its body as JSON.
     func respond(_ request: Request) -> (Response, [String: Any]) {
-        let response = service.router.respond(to: request)
+        var response = path == .live ? overSocket(request) : inProcess(request)
+        response.headers = response.headers.map { ($0.0.lowercased(), $0.1) }
         let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any] ?? [:]
         return (response, json)
+    }
+
+    /// What the transport does with a complete request: match, admit, respond, seal.
+    private func inProcess(_ request: Request) -> Response {
+        let router = service.router
+        let answer: Response
+        var head = request.head, route = "unmatched"
+        do throws(APIError) {
+            let (matched, bound) = try router.match(request.head)
+            (head, route) = (bound, matched.pattern)
+            try matched.admit(bound)
+            var routed = request
+            routed.head = bound
+            let box = AnswerBox()
+            matched.respond(routed) { box.put($0) }
+            answer = box.take()
+        } catch {
+            answer = .error(error, requestID: request.head.id)
+        }
+        return service.seal(answer, for: head, route: route, received: request.received, uploadBytes: request.upload?.size ?? 0)
+    }
+
+    /// The request as bytes on a connection: its upload as a raw body, or, where it declares a length of its own,
+    /// only that header (the server answers such a request from its headers).
+    private func overSocket(_ request: Request) -> Response {
+        let client = TestClient(port: transport!.port)
+        let query = request.head.query.sorted { $0.key < $1.key }
+            .map { "\($0.key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+        let target = request.head.path + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        var headers = request.head.headers.map { ($0.key, $0.value) }
+        let declaresLength = request.head.headers.keys.contains { $0.lowercased() == "content-length" }
+        var body: Data?
+        if let upload = request.upload, !declaresLength {
+            body = try? Data(contentsOf: URL(fileURLWithPath: upload.path))
+            headers.append(("Content-Type", "application/octet-stream"))
+        }
+        do {
+            let reply = try client.send(request.head.method, target, headers: headers, body: body)
+            return Response(status: reply.status, headers: reply.headers.map { ($0.key, $0.value) }, body: reply.body)
+        } catch {
+            return Response(status: 0, body: Data("\(error)".utf8))
+        }
+    }
+}
+
+/// Hands one answer from whichever thread gives it to the thread waiting for it.
+private final class AnswerBox: @unchecked Sendable {
+    private let given = DispatchSemaphore(value: 0)
+    private var answer: Response?
+
+    func put(_ response: Response) {
+        answer = response
+        given.signal()
+    }
+
+    func take() -> Response {
+        given.wait()
+        return answer!
     }
 }
 
@@ -56,7 +132,7 @@ final class HeldWorker {
     }
 }
 
-@Suite("Router and handlers, in process")
+@Suite("Routes and handlers, in process and over a socket")
 struct RouterTests {
     @Test("Durations in headers and logs keep the decimals asked for, rounded")
     func decimals() {
@@ -68,9 +144,9 @@ struct RouterTests {
         #expect(decimalText(-1.26, digits: 1) == "-1.3")
     }
 
-    @Test("GET routes: status, probes, models, metrics; unknown routes, models and methods")
-    func getRoutes() throws {
-        let fixture = try ServiceFixture()
+    @Test("GET routes: status, probes, models, metrics; unknown routes, models and methods", arguments: ServicePath.allCases)
+    func getRoutes(path: ServicePath) throws {
+        let fixture = try ServiceFixture(path: path)
         var (response, json) = fixture.respond(try fixture.request("GET", "/status"))
         #expect(response.status == 200 && json["status"] as? String == "ok" && json["version"] != nil && json["uptime_s"] != nil)
         let models = try #require(json["models"] as? [[String: Any]])
@@ -95,13 +171,13 @@ struct RouterTests {
         #expect(response.status == 404 && json["code"] as? String == "NOT_FOUND")
         (response, json) = fixture.respond(try fixture.request("DELETE", "/status"))
         #expect(response.status == 405 && json["code"] as? String == "METHOD_NOT_ALLOWED")
-        #expect(response.headers.contains { $0 == ("Allow", "GET") })
+        #expect(response.headers.contains { $0 == ("allow", "GET") })
         (response, json) = fixture.respond(try fixture.request("GET", "/classify"))
         #expect(response.status == 405)
 
         response = fixture.respond(try fixture.request("GET", "/metrics")).0
         let text = String(decoding: response.body, as: UTF8.self)
-        #expect(response.headers.contains { $0.0 == "Content-Type" && $0.1.hasPrefix("text/plain; version=0.0.4") })
+        #expect(response.headers.contains { $0.0 == "content-type" && $0.1.hasPrefix("text/plain; version=0.0.4") })
         for family in ["vivid_requests_total", "vivid_failures_total", "vivid_request_duration_seconds", "vivid_queue_wait_seconds",
                        "vivid_decode_duration_seconds", "vivid_forward_duration_seconds", "vivid_queue_depth",
                        "vivid_video_seconds_total", "vivid_upload_bytes_total"] {
@@ -109,9 +185,9 @@ struct RouterTests {
         }
     }
 
-    @Test("/classify: per-view and aggregate scores follow the aggregation rules; parameters work")
-    func classify() throws {
-        let fixture = try ServiceFixture()
+    @Test("/classify: per-view and aggregate scores follow the aggregation rules; parameters work", arguments: ServicePath.allCases)
+    func classify(path: ServicePath) throws {
+        let fixture = try ServiceFixture(path: path)
         var (response, json) = fixture.respond(try fixture.request(query: ["top_k": "3"], upload: fixture.video))
         #expect(response.status == 200, "\(json)")
         #expect(json["model"] as? String == "tiny-fe" && json["request_id"] as? String != nil)
@@ -142,9 +218,9 @@ struct RouterTests {
         #expect(action["noun"] as? Int == (marginal["noun"] as? [[String: Any]])?.first?["index"] as? Int)
     }
 
-    @Test("Bad parameters, models and uploads get their codes")
-    func refusals() throws {
-        let fixture = try ServiceFixture()
+    @Test("Bad parameters, models and uploads get their codes", arguments: ServicePath.allCases)
+    func refusals(path: ServicePath) throws {
+        let fixture = try ServiceFixture(path: path)
         for query in [["top_k": "0"], ["top_k": "x"], ["views": "2x2"], ["views": "4"], ["aggregate": "max"], ["per_view": "maybe"],
                       ["start": "-1"], ["start": "3", "end": "2"], ["timeout_ms": "0"], ["colour": "blue"]] {
             let (response, json) = fixture.respond(try fixture.request(query: query, upload: fixture.video))
@@ -164,9 +240,9 @@ struct RouterTests {
         #expect(response.status == 400 && json["code"] as? String == "INVALID_PARAMETER", "\(json)")
     }
 
-    @Test("Draining: readiness and /status answer 503, new classifications get DRAINING")
-    func draining() throws {
-        let fixture = try ServiceFixture()
+    @Test("Draining: readiness and /status answer 503, new classifications get DRAINING", arguments: ServicePath.allCases)
+    func draining(path: ServicePath) throws {
+        let fixture = try ServiceFixture(path: path)
         fixture.service.beginDraining()
         #expect(fixture.respond(try fixture.request("GET", "/v2/health/ready")).0.status == 503)
         #expect(fixture.respond(try fixture.request("GET", "/v2/health/live")).0.status == 200)
@@ -176,17 +252,17 @@ struct RouterTests {
         #expect(response.status == 503 && json["code"] as? String == "DRAINING")
     }
 
-    @Test("A full queue answers BUSY with Retry-After; a passed deadline answers TIMEOUT")
-    func busyAndTimeout() throws {
+    @Test("A full queue answers BUSY with Retry-After; a passed deadline answers TIMEOUT", arguments: ServicePath.allCases)
+    func busyAndTimeout(path: ServicePath) throws {
         let queue = WorkQueue(workers: 1, capacity: 0)
-        let fixture = try ServiceFixture(queue: queue)
+        let fixture = try ServiceFixture(path: path, queue: queue)
         let busyWorker = try HeldWorker(queue)
         defer { busyWorker.release() }
         var (response, json) = fixture.respond(try fixture.request(upload: fixture.video))
         #expect(response.status == 503 && json["code"] as? String == "BUSY")
-        #expect(response.headers.contains { $0.0 == "Retry-After" && Int($0.1).map { $0 >= 1 } == true })
+        #expect(response.headers.contains { $0.0 == "retry-after" && Int($0.1).map { $0 >= 1 } == true })
 
-        let waiting = try ServiceFixture(queue: WorkQueue(workers: 1, capacity: 1))
+        let waiting = try ServiceFixture(path: path, queue: WorkQueue(workers: 1, capacity: 1))
         let slowWorker = try HeldWorker(waiting.service.queue)
         while waiting.service.queue.depth.running == 0 { Thread.sleep(forTimeInterval: 0.001) }
         (response, json) = waiting.respond(try waiting.request(query: ["timeout_ms": "200"], upload: waiting.video))
@@ -198,19 +274,17 @@ struct RouterTests {
 
 @Suite("Ensembles over HTTP")
 struct EnsembleRouteTests {
-    @Test("An ensemble is a model name: /models describes it, /classify answers with its members")
-    func ensembleRoutes() throws {
-        let fixture = try ServiceFixture()
-        guard case .single(let member) = fixture.service.models[0] else { Issue.record("expected one model"); return }
-        let ensemble = try Ensemble(name: "pair", members: [.init(classifier: member, weight: 1), .init(classifier: member, weight: 2)])
-        let service = try VividService(models: [.single(member), .ensemble(ensemble)], defaultModel: "pair",
-                                       uploads: try UploadStore(parent: fixture.scratch.url))
-        let router = service.router
-        var response = router.respond(to: try fixture.request("GET", "/models/pair"))
-        var json = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+    @Test("An ensemble is a model name: /models describes it, /classify answers with its members", arguments: ServicePath.allCases)
+    func ensembleRoutes(path: ServicePath) throws {
+        let fixture = try ServiceFixture(path: path) { models, _ in
+            guard case .single(let member) = models[0] else { throw TestClient.Failure(description: "expected one model") }
+            let ensemble = try Ensemble(name: "pair", members: [.init(classifier: member, weight: 1), .init(classifier: member, weight: 2)])
+            return ([.single(member), .ensemble(ensemble)], "pair")
+        }
+        var (_, json) = fixture.respond(try fixture.request("GET", "/models/pair"))
         #expect(json["architecture"] as? String == "ensemble" && (json["members"] as? [[String: Any]])?.count == 2)
-        response = router.respond(to: try fixture.request(upload: fixture.video))
-        json = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        let response: Response
+        (response, json) = fixture.respond(try fixture.request(upload: fixture.video))
         #expect(response.status == 200 && json["model"] as? String == "pair", "\(json)")
         #expect((json["members"] as? [[String: Any]])?.map { $0["weight"] as? Double } == [1, 2])
     }
