@@ -14,13 +14,11 @@ public final class WorkQueue: @unchecked Sendable {
         public var capacity: Int
     }
 
-    /// One submitted job: its answer once done, and its cancellation flag.
+    /// One submitted job and its cancellation flag; its answer goes to the `whenDone` it was submitted with.
     public final class Ticket: @unchecked Sendable {
         fileprivate let work: @Sendable (Ticket) -> Response
         private let whenDone: (@Sendable (Response) -> Void)?
-        fileprivate let finished = DispatchSemaphore(value: 0)
         private let lock = NSLock()
-        private var answer: Response?
         private var cancelled = false
         let submitted = ContinuousClock.now
 
@@ -32,19 +30,7 @@ public final class WorkQueue: @unchecked Sendable {
         /// Checked by the job between steps: the client left or the deadline passed.
         public var isCancelled: Bool { lock.withLock { cancelled } }
 
-        /// Waits up to `timeout` for the answer.
-        public func wait(timeout: Duration) -> Response? {
-            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-            guard finished.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success else { return nil }
-            finished.signal()  // later waits return at once
-            return lock.withLock { answer }
-        }
-
-        fileprivate func finish(_ response: Response) {
-            lock.withLock { answer = response }
-            finished.signal()
-            whenDone?(response)
-        }
+        fileprivate func finish(_ response: Response) { whenDone?(response) }
 
         fileprivate func markCancelled() { lock.withLock { cancelled = true } }
     }

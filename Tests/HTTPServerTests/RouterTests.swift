@@ -116,19 +116,19 @@ private final class AnswerBox: @unchecked Sendable {
 /// A job holding a queue's worker until released, as a long classification would.
 final class HeldWorker {
     private let gate = DispatchSemaphore(value: 0)
-    private let ticket: WorkQueue.Ticket
+    private let done = DispatchSemaphore(value: 0)
 
     init(_ queue: WorkQueue) throws {
-        ticket = try queue.submit { [gate] _ in
+        _ = try queue.submit({ [gate] _ in
             gate.wait()
             return Response(status: 200)
-        }
+        }, whenDone: { [done] _ in done.signal() })
     }
 
     /// Lets the job end and waits for it.
     func release() {
         gate.signal()
-        _ = ticket.wait(timeout: .seconds(10))
+        _ = done.wait(timeout: .now() + 10)
     }
 }
 
