@@ -232,6 +232,26 @@ demo_fresh_renders_recognised() {
 # The real `vivid serve` process: 32 concurrent uploads against a queue of 4, then SIGTERM while a request runs
 # (finishing within the exit timeout, and past it): a 30-second 640×480 clip, whose 32×3 views the demo model
 # takes about 0.4 s to classify (the 4-second example: 0.17 s).
+# A server killed with SIGKILL leaves its upload folder; the next one started under the same TMPDIR removes it
+# (its lock is free) and logs that it did.
+stale_uploads_removed() {
+  local tmp="$work/tmp" deadline
+  mkdir -p "$tmp"
+  TMPDIR="$tmp" "$vivid" serve --host 127.0.0.1 --port 0 --model Models/demo 2>"$work/first.log" &
+  local first=$!
+  deadline=$((SECONDS + 60))
+  until grep -q listening "$work/first.log"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.1; done
+  local folder
+  folder=$(ls -d "$tmp"/vivid-uploads-*)
+  kill -9 "$first"; wait "$first" || true
+  [ -d "$folder" ]
+  TMPDIR="$tmp" "$vivid" serve --host 127.0.0.1 --port 0 --model Models/demo 2>"$work/second.log" &
+  local second=$!
+  deadline=$((SECONDS + 60))
+  until grep -q listening "$work/second.log"; do [ $SECONDS -lt $deadline ] || { kill "$second"; return 1; }; sleep 0.1; done
+  kill -TERM "$second"; wait "$second" || true
+  [ ! -e "$folder" ] && grep -q "removed the upload folder of a process that is gone" "$work/second.log" && grep -qF "$folder" "$work/second.log"
+}
 server_load_and_drain() {
   ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=640x480:rate=25:duration=30" -c:v libx264 -preset ultrafast \
     -g 25 "$work/long.mp4"
@@ -254,6 +274,7 @@ check "render_actions.py renders fixed seeds byte for byte as recorded (training
 check "the demo model names the verb and noun of each of the 8 shipped examples" demo_examples_recognised
 check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders, at bf16 and int8 within 2 points of fp32" demo_fresh_renders_recognised
 check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
+check "a server killed with SIGKILL leaves its uploads; the next one removes them and says so" stale_uploads_removed
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

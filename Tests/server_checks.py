@@ -69,7 +69,8 @@ class Server:
             return int(re.search(r"VmRSS:\s+(\d+)", handle.read()).group(1)) / 1024
 
     def uploads_left(self):
-        return sum(len(files) + len(folders) for _, folders, files in os.walk(self.temp)) - 1  # the store's own folder
+        # Everything under the server's TMPDIR but the store's own folder and its lock file.
+        return sum(len(files) + len(folders) for _, folders, files in os.walk(self.temp)) - 2
 
     def stop(self):
         if self.process.poll() is None:

@@ -18,18 +18,54 @@ public struct Upload: Sendable {
 /// The server's private folder of uploads: each received part is one file named by its request, removed when
 /// the request ends. Files sit directly in the folder (no folder per request), which spares every request a
 /// `mkdir` and a recursive removal.
+///
+/// The folder holds a lock file that its process keeps locked (`flock`) while it lives: a process killed
+/// without cleaning up (`kill -9`, a crash) leaves a folder whose lock anyone can take, and the next store made
+/// under the same parent removes it.
 public final class UploadStore: Sendable {
     public let root: URL
     private let rootPath: String
+    private let lockDescriptor: Int32
+    /// Folders of processes that are gone, removed when this store was made.
+    public let removedAtStart: [String]
 
-    /// Creates a new folder, readable by this user only, under `parent` (default: the system's temp folder).
+    static let folderPrefix = "vivid-uploads-"
+    static let lockName = ".owner"
+
+    /// Creates a new folder, readable by this user only, under `parent` (default: the system's temp folder),
+    /// after removing the folders there that earlier processes of this user abandoned.
     public init(parent: URL = FileManager.default.temporaryDirectory) throws {
-        var template = Array(parent.appendingPathComponent("vivid-uploads-XXXXXX").path.utf8CString)
+        removedAtStart = Self.removeAbandoned(in: parent)
+        var template = Array(parent.appendingPathComponent(Self.folderPrefix + "XXXXXX").path.utf8CString)
         guard let made = mkdtemp(&template) else {
             throw APIError.internal("cannot create an upload folder under \(parent.path): \(String(cString: strerror(errno)))")
         }
         rootPath = String(cString: made)
         root = URL(fileURLWithPath: rootPath, isDirectory: true)
+        lockDescriptor = open("\(rootPath)/\(Self.lockName)", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lockDescriptor >= 0, flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw APIError.internal("cannot lock the upload folder \(rootPath): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(lockDescriptor) }
+
+    /// Removes each `vivid-uploads-*` folder of this user under `parent` whose lock can be taken (its process
+    /// is gone); folders without a lock file (another version's, or one being made) are left alone.
+    private static func removeAbandoned(in parent: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix(folderPrefix) {
+            let folder = parent.appendingPathComponent(name).path
+            var status = stat()
+            guard lstat(folder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid() else { continue }
+            let descriptor = open("\(folder)/\(lockName)", O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { continue }
+            if (try? FileManager.default.removeItem(atPath: folder)) != nil { removed.append(folder) }
+        }
+        return removed
     }
 
     /// The path of part `part` of request `requestID`'s body (request ids are hexadecimal, so never a path).
@@ -37,9 +73,9 @@ public final class UploadStore: Sendable {
         "\(rootPath)/\(requestID)-\(part)"
     }
 
-    /// Files left in the store: zero whenever no request is in flight.
+    /// Files left in the store (its lock file aside): zero whenever no request is in flight.
     public var entryCount: Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: rootPath).count) ?? 0
+        (try? FileManager.default.contentsOfDirectory(atPath: rootPath).filter { $0 != Self.lockName }.count) ?? 0
     }
 
     /// Removes the whole store (at shutdown).

@@ -54,6 +54,9 @@ public final class VividService: Sendable {
         self.queue = queue
         self.uploads = try uploads ?? UploadStore()
         self.logger = logger
+        for folder in self.uploads.removedAtStart {
+            logger.notice("removed the upload folder of a process that is gone", metadata: ["folder": "\(folder)"])
+        }
         watch = ClassificationWatch(queue: queue)
     }
 
