@@ -152,7 +152,7 @@ public final class HTTPTransport: @unchecked Sendable {
             // queued with the headers, since the body might not have been read.
             guard route.takesUpload else { return .YES }
             exchange.receiver = try UploadReceiver(store: service.uploads, requestID: head.id, limit: service.settings.maxUploadBytes,
-                                                   contentType: head.header("content-type"))
+                                                   partLimit: service.settings.maxFormParts, contentType: head.header("content-type"))
             return .YES
         } catch {
             return answer(exchange, connection, .error(error, requestID: exchange.head.id))

@@ -103,6 +103,9 @@ final class UploadReceiver {
     let store: UploadStore
     let requestID: String
     let limit: Int
+    /// Most parts a multipart body may have: each costs parsing, and a file part a file.
+    let partLimit: Int
+    private var partCount = 0
     private let contentType: String?
     private var format: Format
     private var parts: [Part] = []
@@ -114,10 +117,11 @@ final class UploadReceiver {
     private(set) var received = 0
 
     /// Accepts the declared content type or refuses it before any byte is read.
-    init(store: UploadStore, requestID: String, limit: Int, contentType: String?) throws(APIError) {
+    init(store: UploadStore, requestID: String, limit: Int, partLimit: Int, contentType: String?) throws(APIError) {
         self.store = store
         self.requestID = requestID
         self.limit = limit
+        self.partLimit = partLimit
         self.contentType = contentType
         pending.reserveCapacity(Self.writeSize)
         let mediaType = (contentType?.prefix { $0 != ";" }.trimmingSpaces).map { $0.lowercased() } ?? ""
@@ -155,6 +159,10 @@ final class UploadReceiver {
             try parser.feed(bytes) { event throws(APIError) in
                 switch event {
                 case .partBegin(let headers):
+                    partCount += 1
+                    guard partCount <= partLimit else {
+                        throw .invalidParameter("the form has more than \(partLimit) parts; send the video as the field `video`")
+                    }
                     // Only file parts and a `video` field are kept; other form fields are ignored.
                     if headers.filename != nil || headers.name == "video" { try openPart(headers) }
                 case .partData(let data):

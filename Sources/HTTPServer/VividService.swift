@@ -9,12 +9,15 @@ import Synchronization
 public struct ServiceSettings: Sendable {
     /// Largest upload accepted, in bytes.
     public var maxUploadBytes: Int
+    /// Most parts a multipart upload may have (a video, and a few fields a form may add).
+    public var maxFormParts: Int
     /// A classification's deadline from its arrival, unless the request asks for another (`timeout_ms`).
     public var requestTimeout: Duration
     public var version: String
 
-    public init(maxUploadBytes: Int = 512 << 20, requestTimeout: Duration = .seconds(300), version: String = "dev") {
+    public init(maxUploadBytes: Int = 512 << 20, maxFormParts: Int = 16, requestTimeout: Duration = .seconds(300), version: String = "dev") {
         self.maxUploadBytes = maxUploadBytes
+        self.maxFormParts = maxFormParts
         self.requestTimeout = requestTimeout
         self.version = version
     }

@@ -26,6 +26,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "An ensemble file (JSON: name, members with model folders and weights); repeatable (VIVID_ENSEMBLE).") var ensemble: [String] = []
     @Option(help: "The model used when a request names none (VIVID_DEFAULT_MODEL; default the first).") var defaultModel: String?
     @Option(help: "Largest upload in MiB (VIVID_MAX_UPLOAD_MB; default \(ServiceSettings().maxUploadBytes >> 20)).") var maxUploadMb: Int?
+    @Option(help: "Most parts a multipart upload may have (VIVID_MAX_FORM_PARTS; default \(ServiceSettings().maxFormParts)).") var maxFormParts: Int?
     @Option(help: "Classifications that may wait for a worker (VIVID_QUEUE; default \(WorkQueue.defaultCapacity)).") var queue: Int?
     @Option(help: "Classifications run at once (VIVID_WORKERS; default \(WorkQueue.defaultWorkers): one forward pass uses every core).") var workers: Int?
     @Option(help: "Threads for decoding and the forward pass (VIVID_THREADS; default 0: one per core).") var threads: Int?
@@ -86,6 +87,7 @@ struct ServeCommand: ParsableCommand {
             models: models, defaultModel: try environment.resolve(defaultModel, "DEFAULT_MODEL"),
             settings: ServiceSettings(
                 maxUploadBytes: try environment.resolve(maxUploadMb, "MAX_UPLOAD_MB", default: serviceDefaults.maxUploadBytes >> 20) << 20,
+                maxFormParts: try environment.resolve(maxFormParts, "MAX_FORM_PARTS", default: serviceDefaults.maxFormParts),
                 requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: serviceDefaults.requestTimeout.inMilliseconds)),
                 version: Vivid.version),
             queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: WorkQueue.defaultWorkers),

@@ -32,7 +32,7 @@ struct UploadReceiverTests {
         let store = try UploadStore(parent: scratch.url)
         for (index, piece) in [16224, 1, 4099, 300_000, Self.content.count].enumerated() {
             let body = piece == 1 ? Array(Self.content.prefix(5000)) : Self.content
-            let receiver = try UploadReceiver(store: store, requestID: "r\(index)", limit: 1 << 20, contentType: "video/mp4")
+            let receiver = try UploadReceiver(store: store, requestID: "r\(index)", limit: 1 << 20, partLimit: 16, contentType: "video/mp4")
             try feed(receiver, body, piece: piece)
             let upload = try receiver.finish()
             #expect(upload.size == body.count, "piece \(piece)")
@@ -51,7 +51,7 @@ struct UploadReceiverTests {
         let body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"thumbnail\"; filename=\"t.bin\"\r\n\r\n".utf8)
             + other + Array("\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"video\"; filename=\"v.mp4\"\r\n".utf8)
             + Array("Content-Type: video/mp4\r\n\r\n".utf8) + Self.content + Array("\r\n--\(boundary)--\r\n".utf8)
-        let receiver = try UploadReceiver(store: store, requestID: "m", limit: 4 << 20,
+        let receiver = try UploadReceiver(store: store, requestID: "m", limit: 4 << 20, partLimit: 16,
                                           contentType: "multipart/form-data; boundary=\(boundary)")
         try feed(receiver, body, piece: 16224)
         let upload = try receiver.finish()
@@ -65,9 +65,33 @@ struct UploadReceiverTests {
     @Test("A body over the limit is refused as soon as it passes it")
     func limit() throws {
         let scratch = try TemporaryDirectory()
-        let receiver = try UploadReceiver(store: try UploadStore(parent: scratch.url), requestID: "l", limit: 100_000,
+        let receiver = try UploadReceiver(store: try UploadStore(parent: scratch.url), requestID: "l", limit: 100_000, partLimit: 16,
                                           contentType: "application/octet-stream")
         #expect(throws: APIError.uploadTooLarge(limit: 100_000)) { try feed(receiver, Self.content, piece: 16224) }
         receiver.removeFiles()
+    }
+
+    @Test("A form with more parts than the limit is refused at the first one over it, before its file is made")
+    func partLimit() throws {
+        let scratch = try TemporaryDirectory()
+        let store = try UploadStore(parent: scratch.url)
+        let boundary = "b"
+        func form(parts: Int) -> [UInt8] {
+            (0..<parts).flatMap { index in
+                Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"f\(index)\"; filename=\"x\"\r\n\r\nx\r\n".utf8)
+            } + Array("--\(boundary)--\r\n".utf8)
+        }
+        let accepted = try UploadReceiver(store: store, requestID: "a", limit: 1 << 20, partLimit: 3,
+                                          contentType: "multipart/form-data; boundary=\(boundary)")
+        try feed(accepted, form(parts: 3), piece: 7)
+        accepted.removeFiles()
+        let refused = try UploadReceiver(store: store, requestID: "r", limit: 1 << 20, partLimit: 3,
+                                         contentType: "multipart/form-data; boundary=\(boundary)")
+        #expect(throws: APIError.invalidParameter("the form has more than 3 parts; send the video as the field `video`")) {
+            try feed(refused, form(parts: 1000), piece: 4096)
+        }
+        #expect(store.entryCount == 3, "three files made before the refusal, none after")
+        refused.removeFiles()
+        #expect(store.entryCount == 0)
     }
 }
