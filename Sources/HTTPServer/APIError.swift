@@ -63,7 +63,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .badRequest(let text), .invalidParameter(let text), .missingVideo(let text), .notFound(let text),
              .unsupportedMedia(let text), .noVideoStream(let text), .undecodable(let text), .videoTooLarge(let text):
             text
-        case .unknownModel(let name): "no model named '\(name)' is loaded"
+        case .unknownModel(let name): "no model named \(quoted(name)) is loaded"
         case .methodNotAllowed(let allowed): "this route answers \(allowed.joined(separator: ", ")) only"
         case .uploadTooLarge(let limit): "the upload is larger than the server's limit of \(limit) bytes"
         case .busy(let seconds): "the server's queue is full; retry in about \(seconds) s"

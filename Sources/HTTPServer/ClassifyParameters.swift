@@ -15,27 +15,27 @@ public struct ClassifyParameters: Sendable {
     /// - Throws: `invalidParameter` naming the parameter and what it accepts.
     public init(query: [String: String]) throws(APIError) {
         if let unknown = query.keys.filter({ !Self.names.contains($0) }).sorted().first {
-            throw .invalidParameter("unknown parameter '\(unknown)'; /classify takes \(Self.names.sorted().joined(separator: ", "))")
+            throw .invalidParameter("unknown parameter \(quoted(unknown)); /classify takes \(Self.names.sorted().joined(separator: ", "))")
         }
         model = query["model"]
         options = ClassifyOptions()
         if let text = query["top_k"] {
             let range = ClassifyOptions.topKRange
             guard let value = Int(text), range.contains(value) else {
-                throw .invalidParameter("top_k must be an integer from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+                throw .invalidParameter("top_k must be an integer from \(range.lowerBound) to \(range.upperBound), not \(quoted(text))")
             }
             options.topK = value
         }
         if let text = query["views"] {
             guard let views = ClassifyOptions.views(parsing: text) else {
                 let range = ClassifyOptions.temporalViewRange
-                throw .invalidParameter("views must be TxS with T from \(range.lowerBound) to \(range.upperBound) and S 1 or 3 (e.g. 4x3), not '\(text)'")
+                throw .invalidParameter("views must be TxS with T from \(range.lowerBound) to \(range.upperBound) and S 1 or 3 (e.g. 4x3), not \(quoted(text))")
             }
             options.views = views
         }
         if let text = query["aggregate"] {
             guard let method = AggregationMethod(rawValue: text) else {
-                throw .invalidParameter("aggregate must be per_view or marginal, not '\(text)'")
+                throw .invalidParameter("aggregate must be per_view or marginal, not \(quoted(text))")
             }
             options.aggregation = method
         }
@@ -43,7 +43,7 @@ public struct ClassifyParameters: Sendable {
             switch text.lowercased() {
             case "true", "1": options.includeViews = true
             case "false", "0": options.includeViews = false
-            default: throw .invalidParameter("per_view must be true or false, not '\(text)'")
+            default: throw .invalidParameter("per_view must be true or false, not \(quoted(text))")
             }
         }
         let start = try Self.seconds(query, "start") ?? 0
@@ -51,7 +51,7 @@ public struct ClassifyParameters: Sendable {
         if let end, end <= start { throw .invalidParameter("end (\(end)) must be after start (\(start))") }
         options.segment = Segment(start: start, end: end)
         if let text = query["timeout_ms"] {
-            guard let value = Int(text), value > 0 else { throw .invalidParameter("timeout_ms must be a positive integer, not '\(text)'") }
+            guard let value = Int(text), value > 0 else { throw .invalidParameter("timeout_ms must be a positive integer, not \(quoted(text))") }
             timeoutMilliseconds = value
         }
     }
@@ -59,7 +59,7 @@ public struct ClassifyParameters: Sendable {
     private static func seconds(_ query: [String: String], _ name: String) throws(APIError) -> Double? {
         guard let text = query[name] else { return nil }
         guard let value = Double(text), value.isFinite, value >= 0 else {
-            throw .invalidParameter("\(name) must be a non-negative number of seconds, not '\(text)'")
+            throw .invalidParameter("\(name) must be a non-negative number of seconds, not \(quoted(text))")
         }
         return value
     }

@@ -34,7 +34,7 @@ extension VividService {
     func log(_ head: RequestHead, response: Response, received: ContinuousClock.Instant, uploadBytes: Int) {
         let elapsed = (ContinuousClock.now - received).inSeconds
         var metadata: Logger.Metadata = [
-            "request_id": "\(head.id)", "method": "\(head.method)", "path": "\(head.path)",
+            "request_id": "\(head.id)", "method": "\(shortened(head.method))", "path": "\(shortened(head.path))",
             "status": "\(response.status)", "ms": "\(Int((elapsed * 1000).rounded()))",
         ]
         if uploadBytes > 0 { metadata["upload_bytes"] = "\(uploadBytes)" }

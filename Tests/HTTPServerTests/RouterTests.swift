@@ -228,6 +228,9 @@ struct RouterTests {
         }
         var (response, json) = fixture.respond(try fixture.request(query: ["model": "nope"], upload: fixture.video))
         #expect(response.status == 404 && json["code"] as? String == "UNKNOWN_MODEL")
+        // A client's input is quoted shortened: a 9 KB model name is not echoed whole.
+        (response, json) = fixture.respond(try fixture.request(query: ["model": String(repeating: "m", count: 9000)], upload: fixture.video))
+        #expect(json["error"] as? String == "no model named '\(String(repeating: "m", count: 63))…' is loaded")
         (response, json) = fixture.respond(try fixture.request())
         #expect(response.status == 400 && json["code"] as? String == "MISSING_VIDEO")
         (response, json) = fixture.respond(try fixture.request(headers: ["Content-Length": "\(9 << 20)"], upload: fixture.video))
