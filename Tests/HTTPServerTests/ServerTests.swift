@@ -37,8 +37,10 @@ struct ServerTests {
         #expect(reply.headers["content-type"] == "application/json" && reply.headers["x-request-id"] == reply.json["request_id"] as? String)
         #expect((reply.json["video"] as? [String: Any])?["codec"] as? String == "h264")
         #expect(((reply.json["aggregate"] as? [String: Any])?["action"] as? [Any])?.count == 2)
-        // Server-Timing: the queue wait and the classification, in ms to a tenth, within the answer's total; then
-        // the whole time in the server, until the answer was queued.
+        // Server-Timing: the queue wait and the classification, in ms to a tenth, then the whole time in the server
+        // until the answer was queued. The relations below hold by construction (the classification ends at the
+        // instant the total is taken, the server's time is taken later), up to rounding: tenths for Server-Timing,
+        // whole ms for the total.
         let timing = reply.headers["server-timing"] ?? ""
         let durations = timing.split(separator: ",").compactMap { $0.split(separator: "=").last.flatMap { Double($0) } }
         let total = ((reply.json["timing_ms"] as? [String: Any])?["total"] as? Int).map(Double.init) ?? 0
