@@ -65,10 +65,16 @@ public struct Classification: Sendable, Encodable {
     /// One view's place in the video and its top classes.
     public struct ViewScores: Sendable, Encodable {
         public var view: ViewPlan.View
+        /// The presentation times of the frames the view took, in clip order (as `vivid sample` records them).
+        public var frameTimes: [Double]
         public var scores: Scores
+
+        enum CodingKeys: String, CodingKey { case frameTimes = "frame_times" }
 
         public func encode(to encoder: any Encoder) throws {
             try view.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(frameTimes, forKey: .frameTimes)
             try scores.encode(to: encoder)
         }
     }

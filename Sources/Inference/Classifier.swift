@@ -92,7 +92,9 @@ public final class Classifier: Sendable {
         var forwardTime = Duration.zero
         var failure: ModelError?
         var cancelled = false
+        var frameTimes = [[Double]](repeating: [], count: plan.settings.temporalViews)
         try ClipReader.forEachClip(from: decoder, plan: plan) { clip in
+            frameTimes[clip.temporalIndex] = clip.frameTimestamps
             cancelled = cancelled || isCancelled()
             guard failure == nil, !cancelled else { return }
             let began = clock.now
@@ -115,7 +117,7 @@ public final class Classifier: Sendable {
         }
         let method = options.aggregation ?? model.config.aggregation
         return Evaluation(
-            info: decoder.info, plan: plan, probabilities: probabilities, method: method,
+            info: decoder.info, plan: plan, frameTimes: frameTimes, probabilities: probabilities, method: method,
             heads: probabilities.headOrder.map { ($0, probabilities.mean(head: $0)) },
             actions: probabilities.hasActions ? probabilities.actions(method: method) : nil,
             forward: forwardTime, total: clock.now - start, warnings: warnings)
@@ -125,7 +127,7 @@ public final class Classifier: Sendable {
     public func answer(_ evaluation: Evaluation, options: ClassifyOptions) -> Classification {
         let probabilities = evaluation.probabilities
         let views: [Classification.ViewScores]? = options.includeViews ? evaluation.plan.views.enumerated().map { index, view in
-            Classification.ViewScores(view: view, scores: scores(
+            Classification.ViewScores(view: view, frameTimes: evaluation.frameTimes[view.temporalIndex], scores: scores(
                 heads: probabilities.headOrder.map { ($0, probabilities.view(index, head: $0)) },
                 actions: probabilities.hasActions ? probabilities.actions(view: index) : nil, method: nil, topK: options.topK))
         } : nil
@@ -160,6 +162,8 @@ public final class Classifier: Sendable {
 public struct Evaluation: Sendable {
     public var info: VideoInfo
     public var plan: ViewPlan
+    /// Per temporal clip, the presentation times of the frames it took.
+    public var frameTimes: [[Double]]
     public var probabilities: ViewProbabilities
     public var method: AggregationMethod
     /// Mean probabilities per head over the views, in the model's head order.

@@ -38,6 +38,9 @@ struct ClassifierTests {
         let views = try #require(answer.views)
         #expect(abs(views[0].view.startTime - 8.0 / 25) < 1e-9 && abs(views[0].view.endTime - 83.0 / 25) < 1e-9)
         #expect(abs(views[1].view.startTime - 16.0 / 25) < 1e-9 && abs(views[1].view.endTime - 91.0 / 25) < 1e-9)
+        // The answer shows which frames each view took.
+        #expect(views[0].frameTimes.map { Int(($0 * 25).rounded()) } == [8, 33, 58, 82])
+        #expect(views[1].frameTimes.map { Int(($0 * 25).rounded()) } == [16, 41, 66, 90])
 
         let short = try TestVideos.indexed(in: directory, name: "short.mp4", frames: 3, width: 32, height: 24)
         let shortAnswer = try classifier.classify(path: short.path)
