@@ -1,13 +1,15 @@
 import CDNNL
 import Foundation
 
-/// A dense 3-D convolution (one group) with bias and optional ReLU on oneDNN's `brgconv` kernels, for
-/// windows other than the pointwise and few-channel ones (`Convolution3D`, `NarrowConvolution3D`).
+/// A dense 3-D convolution (one group) with bias and optional ReLU on oneDNN's `brgconv` kernels, with fp32
+/// or bf16 operands: every dense window but the few-channel ones (`NarrowConvolution3D`) and, in fp32, the
+/// pointwise ones (`Convolution3D`, one GEMM without the reorders below).
 ///
-/// Those kernels read and write oneDNN's channel-blocked layouts: the input is reordered into them and the
-/// output back into PyTorch's (C, T, H, W) on every call, which costs little beside a window's work (the
-/// blocked kernels run about twice as fast as oneDNN's from (C, T, H, W), `Benchmarks/RESULTS.md`). The weights are packed once per input size, the first time it is seen; the
-/// unpacked weights are not kept (a later size unpacks them from an earlier plan).
+/// Those kernels read and write oneDNN's channel-blocked layouts: the input is reordered into them (and to
+/// bf16) and the output back into PyTorch's (C, T, H, W) on every call, which costs little beside a window's
+/// work (the blocked kernels run about twice as fast as oneDNN's from (C, T, H, W), `Benchmarks/RESULTS.md`).
+/// The weights are packed once per input size, the first time it is seen; the unpacked weights are not kept
+/// (a later size unpacks them from an earlier plan).
 public final class BlockedConvolution: @unchecked Sendable {
     public let channels: Int
     public let outputs: Int
