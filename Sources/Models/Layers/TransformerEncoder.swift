@@ -27,7 +27,7 @@ struct LayerNormWeights {
 /// x += out(MHA(LN₀(x))); x += fc₂(gelu(fc₁(LN₁(x)))). q, k, v are separate projections with biases.
 struct EncoderBlock {
     let normBefore: LayerNormWeights
-    let query: Linear, key: Linear, value: Linear, output: Linear
+    let attention: SelfAttention
     let normAfter: LayerNormWeights
     let fc1: Linear, fc2: Linear
 
@@ -35,11 +35,10 @@ struct EncoderBlock {
     /// `LayerNorm_1`, `MlpBlock_0`.
     static func flax(_ scope: WeightScope, width: Int, heads: Int, mlp: Int, precision: Precision) throws(WeightError) -> EncoderBlock {
         let normBefore = try LayerNormWeights.flax(scope("LayerNorm_0"), width: width)
-        let attention = try FlaxAttention(scope("MultiHeadDotProductAttention_0"), width: width, heads: heads, precision: precision)
+        let attention = try SelfAttention.flax(scope("MultiHeadDotProductAttention_0"), width: width, heads: heads, precision: precision)
         let normAfter = try LayerNormWeights.flax(scope("LayerNorm_1"), width: width)
         let feedForward = try FlaxMLP(scope("MlpBlock_0"), width: width, mlp: mlp, precision: precision)
-        return EncoderBlock(normBefore: normBefore, query: attention.query, key: attention.key, value: attention.value, output: attention.output,
-                            normAfter: normAfter, fc1: feedForward.fc1, fc2: feedForward.fc2)
+        return EncoderBlock(normBefore: normBefore, attention: attention, normAfter: normAfter, fc1: feedForward.fc1, fc2: feedForward.fc2)
     }
 
     /// transformers ViT/ViViT names under `encoder.layer.N`: `layernorm_before`, `attention.attention.{query,
@@ -52,30 +51,12 @@ struct EncoderBlock {
         let attention = scope("attention")
         return EncoderBlock(
             normBefore: try .torch(scope("layernorm_before"), width: width),
-            query: try linear(attention("attention")("query"), width, width),
-            key: try linear(attention("attention")("key"), width, width),
-            value: try linear(attention("attention")("value"), width, width),
-            output: try linear(attention("output")("dense"), width, width),
+            attention: SelfAttention(
+                query: try linear(attention("attention")("query"), width, width), key: try linear(attention("attention")("key"), width, width),
+                value: try linear(attention("attention")("value"), width, width), output: try linear(attention("output")("dense"), width, width)),
             normAfter: try .torch(scope("layernorm_after"), width: width),
             fc1: try linear(scope("intermediate")("dense"), width, mlp),
             fc2: try linear(scope("output")("dense"), mlp, width))
-    }
-}
-
-/// Flax `MultiHeadDotProductAttention`'s projections: `{query, key, value}` with kernels (D, H, dh) and biases
-/// (H, dh), `out` with kernel (H, dh, D).
-struct FlaxAttention {
-    let query: Linear, key: Linear, value: Linear, output: Linear
-
-    init(_ scope: WeightScope, width: Int, heads: Int, precision: Precision) throws(WeightError) {
-        let headSize = width / heads
-        func projection(_ name: String) throws(WeightError) -> Linear {
-            Linear(weight: try scope(name).tensor("kernel", shape: [width, heads, headSize]), bias: try scope(name).tensor("bias", shape: [heads, headSize]),
-                   layout: .inputMajor, inputSize: width, outputSize: width, precision: precision)
-        }
-        (query, key, value) = (try projection("query"), try projection("key"), try projection("value"))
-        output = Linear(weight: try scope("out").tensor("kernel", shape: [heads, headSize, width]), bias: try scope("out").tensor("bias", shape: [width]),
-                        layout: .inputMajor, inputSize: width, outputSize: width, precision: precision)
     }
 }
 
@@ -112,16 +93,12 @@ struct TransformerEncoder {
 
     /// Activations for up to `rows` tokens in sequences of `length`, reused by every block and call.
     final class Workspace {
-        let normed: Scratch, query: Scratch, key: Scratch, value: Scratch, context: Scratch, hidden: Scratch, scores: Scratch
+        let normed: Scratch, attention: SelfAttention.Workspace, hidden: Scratch
 
         init(rows: Int, length: Int, width: Int, mlp: Int) {
             normed = Scratch(count: rows * width)
-            query = Scratch(count: rows * width)
-            key = Scratch(count: rows * width)
-            value = Scratch(count: rows * width)
-            context = Scratch(count: rows * width)
+            attention = .init(rows: rows, width: width, longest: length)
             hidden = Scratch(count: rows * mlp)
-            scores = Scratch(count: Attention.scratchCount(length: length))
         }
     }
 
@@ -142,14 +119,8 @@ struct TransformerEncoder {
         let w = workspace
         for block in blocks {
             block.normBefore.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)
-            block.query.apply(w.normed.pointer, rows: rows, into: w.query.pointer)
-            block.key.apply(w.normed.pointer, rows: rows, into: w.key.pointer)
-            block.value.apply(w.normed.pointer, rows: rows, into: w.value.pointer)
-            Attention.apply(
-                query: w.query.pointer, key: w.key.pointer, value: w.value.pointer, into: w.context.pointer,
-                sequences: sequences, length: length, heads: heads, headSize: width / heads, scores: w.scores.pointer,
-                precision: attentionPrecision)
-            block.output.apply(w.context.pointer, rows: rows, into: tokens, accumulating: true)
+            block.attention.attend(w.normed.pointer, sequences: sequences, length: length, heads: heads, precision: attentionPrecision,
+                                   workspace: w.attention, into: tokens, accumulating: true)
 
             block.normAfter.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)
             block.fc1.apply(w.normed.pointer, rows: rows, into: w.hidden.pointer)

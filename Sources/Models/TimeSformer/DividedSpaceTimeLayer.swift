@@ -13,10 +13,10 @@ import Numerics
 /// `intermediate.dense`, `output.dense`.
 struct DividedSpaceTimeLayer {
     let temporalNorm: LayerNormWeights
-    let temporal: PackedSelfAttention
+    let temporal: SelfAttention
     let temporalDense: Linear
     let spatialNorm: LayerNormWeights
-    let spatial: PackedSelfAttention
+    let spatial: SelfAttention
     let mlpNorm: LayerNormWeights
     let fc1: Linear, fc2: Linear
 
@@ -37,7 +37,7 @@ struct DividedSpaceTimeLayer {
 
     /// Activations for one view, reused by every layer.
     final class Workspace {
-        let normed: Scratch, attention: PackedSelfAttention.Workspace
+        let normed: Scratch, attention: SelfAttention.Workspace
         /// The frames' sequences for spatial attention, (T, 1 + P, D).
         let frames: Scratch
         let hidden: Scratch

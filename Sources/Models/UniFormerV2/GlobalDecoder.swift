@@ -13,7 +13,7 @@ struct GlobalDecoder {
     struct Layer {
         let positionWeight: [Float], positionBias: [Float]
         let norm1: LayerNormWeights, norm2: LayerNormWeights, norm3: LayerNormWeights
-        let attention: PackedSelfAttention
+        let attention: SelfAttention
         let fc: Linear, projection: Linear
     }
 

@@ -9,7 +9,7 @@ import Numerics
 struct ResidualAttentionBlock {
     let localBefore: LocalMHRA?
     let norm1: LayerNormWeights
-    let attention: PackedSelfAttention
+    let attention: SelfAttention
     let localAfter: LocalMHRA?
     let norm2: LayerNormWeights
     let fc: Linear, projection: Linear
@@ -37,7 +37,7 @@ struct ResidualAttentionBlock {
 
     /// Activations for one view, reused by every block.
     final class Workspace {
-        let normed: Scratch, attention: PackedSelfAttention.Workspace, hidden: Scratch
+        let normed: Scratch, attention: SelfAttention.Workspace, hidden: Scratch
         let local: LocalMHRA.Workspace?
 
         init(steps: Int, patches: Int, width: Int, mlp: Int, localMHRA: Bool) {

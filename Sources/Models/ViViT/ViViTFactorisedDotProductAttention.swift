@@ -62,7 +62,7 @@ public struct FactorisedDotProductAttentionViViT: Architecture {
         return grid.forward(clips) { tokens in
             for block in blocks {
                 block.normBefore.apply(tokens, into: normed.pointer, rows: rows, epsilon: sizes.layerNormEps)
-                for (projection, output) in zip([block.query, block.key, block.value], projected) {
+                for (projection, output) in zip([block.attention.query, block.attention.key, block.attention.value], projected) {
                     projection.apply(normed.pointer, rows: rows, into: output.pointer)
                 }
                 // Heads [0, H/2) over time, as sequences of each patch position's steps; [H/2, H) over space.
@@ -79,7 +79,7 @@ public struct FactorisedDotProductAttentionViViT: Architecture {
                     copyTokens(halves[3].pointer, rows: sequences, columns: length, sourceStride: width / 2, into: context.pointer,
                                targetStride: width, targetColumn: half * width / 2, width: width / 2, transposing: overTime)
                 }
-                block.output.apply(context.pointer, rows: rows, into: tokens, accumulating: true)
+                block.attention.output.apply(context.pointer, rows: rows, into: tokens, accumulating: true)
                 block.normAfter.apply(tokens, into: normed.pointer, rows: rows, epsilon: sizes.layerNormEps)
                 block.fc1.apply(normed.pointer, rows: rows, into: hidden.pointer)
                 Activations.gelu(sizes.gelu, hidden.pointer, count: rows * sizes.mlpDim)

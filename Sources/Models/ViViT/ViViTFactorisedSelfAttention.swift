@@ -98,31 +98,27 @@ public struct FactorisedSelfAttentionViViT: Architecture {
     struct Block {
         enum Axis { case time, space }
 
-        let timeNorm: LayerNormWeights, time: FlaxAttention
-        let spaceNorm: LayerNormWeights, space: FlaxAttention
+        let timeNorm: LayerNormWeights, time: SelfAttention
+        let spaceNorm: LayerNormWeights, space: SelfAttention
         let mlpNorm: LayerNormWeights, mlp: FlaxMLP
 
         init(_ scope: WeightScope, width: Int, heads: Int, mlp: Int, precision: Precision) throws(WeightError) {
             timeNorm = try .flax(scope("LayerNorm_time"), width: width)
-            time = try FlaxAttention(scope("MultiHeadDotProductAttention_time"), width: width, heads: heads, precision: precision)
+            time = try .flax(scope("MultiHeadDotProductAttention_time"), width: width, heads: heads, precision: precision)
             spaceNorm = try .flax(scope("LayerNorm_space"), width: width)
-            space = try FlaxAttention(scope("MultiHeadDotProductAttention_space"), width: width, heads: heads, precision: precision)
+            space = try .flax(scope("MultiHeadDotProductAttention_space"), width: width, heads: heads, precision: precision)
             mlpNorm = try .flax(scope("LayerNorm_mlp"), width: width)
             self.mlp = try FlaxMLP(scope("MlpBlock"), width: width, mlp: mlp, precision: precision)
         }
 
         final class Workspace {
-            let normed: Scratch, regrouped: Scratch, query: Scratch, key: Scratch, value: Scratch, context: Scratch, hidden: Scratch, scores: Scratch
+            let normed: Scratch, regrouped: Scratch, attention: SelfAttention.Workspace, hidden: Scratch
 
             init(rows: Int, width: Int, mlp: Int, longest: Int) {
                 normed = Scratch(count: rows * width)
                 regrouped = Scratch(count: rows * width)
-                query = Scratch(count: rows * width)
-                key = Scratch(count: rows * width)
-                value = Scratch(count: rows * width)
-                context = Scratch(count: rows * width)
+                attention = .init(rows: rows, width: width, longest: longest)
                 hidden = Scratch(count: rows * mlp)
-                scores = Scratch(count: Attention.scratchCount(length: longest))
             }
         }
 
@@ -134,33 +130,21 @@ public struct FactorisedSelfAttentionViViT: Architecture {
                 switch axis {
                 case .space:
                     spaceNorm.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)
-                    attend(space, w.normed.pointer, sequences: steps, length: patches, heads: sizes.numHeads, precision: attentionPrecision,
-                           workspace: w, into: tokens, accumulating: true)
+                    space.attend(w.normed.pointer, sequences: steps, length: patches, heads: sizes.numHeads, precision: attentionPrecision,
+                                 workspace: w.attention, into: tokens, accumulating: true)
                 case .time:
                     // Each patch position's steps are made one contiguous sequence, and the result goes back onto the grid.
                     timeNorm.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)
                     copyTokens(w.normed.pointer, rows: steps, columns: patches, sourceStride: width, into: w.regrouped.pointer,
                                targetStride: width, width: width, transposing: true)
-                    attend(time, w.regrouped.pointer, sequences: patches, length: steps, heads: sizes.numHeads, precision: attentionPrecision,
-                           workspace: w, into: w.normed.pointer, accumulating: false)
+                    time.attend(w.regrouped.pointer, sequences: patches, length: steps, heads: sizes.numHeads, precision: attentionPrecision,
+                                workspace: w.attention, into: w.normed.pointer)
                     copyTokens(w.normed.pointer, rows: patches, columns: steps, sourceStride: width, into: tokens, targetStride: width,
                                width: width, transposing: true, adding: true)
                 }
             }
             mlpNorm.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)
             mlp.apply(w.normed.pointer, rows: rows, gelu: sizes.gelu, hidden: w.hidden.pointer, adding: tokens)
-        }
-
-        private func attend(_ attention: FlaxAttention, _ normed: UnsafePointer<Float>, sequences: Int, length: Int, heads: Int,
-                            precision: Precision, workspace w: Workspace, into output: UnsafeMutablePointer<Float>, accumulating: Bool) {
-            let rows = sequences * length, width = attention.output.outputSize
-            attention.query.apply(normed, rows: rows, into: w.query.pointer)
-            attention.key.apply(normed, rows: rows, into: w.key.pointer)
-            attention.value.apply(normed, rows: rows, into: w.value.pointer)
-            Attention.apply(query: w.query.pointer, key: w.key.pointer, value: w.value.pointer, into: w.context.pointer,
-                            sequences: sequences, length: length, heads: heads, headSize: width / heads, scores: w.scores.pointer,
-                            precision: precision)
-            attention.output.apply(w.context.pointer, rows: rows, into: output, accumulating: accumulating)
         }
     }
 }
