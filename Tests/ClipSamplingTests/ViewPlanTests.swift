@@ -94,6 +94,19 @@ struct ViewPlanTests {
         }
     }
 
+    @Test("Preprocessing as config.json writes it: sampling defaults to stride, an unknown word lists the allowed ones, strided sampling needs its stride")
+    func decoding() throws {
+        let fields = #""frames_per_clip": 8, "short_side": 32, "crop_size": 32, "mean": [0, 0, 0], "std": [1, 1, 1], "temporal_views": 2, "spatial_crops": 1"#
+        func decode(_ text: String) throws -> SamplingSettings { try JSONDecoder().decode(SamplingSettings.self, from: Data("{\(text)}".utf8)) }
+        #expect(try decode(#""stride": 3, "# + fields).mode == .stride)
+        #expect(try decode(#""sampling": "uniform", "# + fields).mode == .uniform)
+        let unknown = try #require(throws: DecodingError.self) { try decode(#""sampling": "random", "# + fields) }
+        #expect("\(unknown)".contains("'random' is not one of 'stride', 'uniform'"))
+        let strideless = try #require(throws: DecodingError.self) { try decode(fields) }
+        guard case .keyNotFound(let key, _) = strideless else { Issue.record("\(strideless)"); return }
+        #expect(key.stringValue == "stride")
+    }
+
     @Test("A uniform view spans from its first to just after its last frame; a segment bounds it")
     func uniformViews() throws {
         let settings = SamplingSettings(mode: .uniform, framesPerClip: 8, temporalViews: 4, spatialCrops: 1)

@@ -117,7 +117,7 @@ struct ServerTests {
         let cut = TestClient.form(contents: video)
         reply = try server.client.send("POST", "/classify", headers: [("Content-Type", cut.contentType)], body: cut.body.prefix(cut.body.count - 10))
         #expect(reply.status == 400 && reply.code == "BAD_REQUEST", "no closing boundary: \(reply.text)")
-        // One-byte file parts once made a file each (75,000 of them in a 5 MB body); the part limit (16) stops a form at the 17th.
+        // Every file part costs a temp file: the part limit (16) stops a form at the 17th.
         let parts = (0..<1_000).map { "--b\r\nContent-Disposition: form-data; name=\"f\($0)\"; filename=\"x\"\r\n\r\nx\r\n" }.joined() + "--b--\r\n"
         reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "multipart/form-data; boundary=b")], body: Data(parts.utf8))
         #expect(reply.status == 400 && reply.code == "INVALID_PARAMETER" && reply.text.contains("more than 16 parts"), "parts: \(reply.text)")
