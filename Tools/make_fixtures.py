@@ -15,15 +15,24 @@ flax and a Scenic copy as that file says (it also runs alone in a jax venv witho
 ir-CSN (`make_csn_fixtures` below): csn/pytorchvideo.pyth and csn/vmz.pth with io.safetensors and
 vmz_io.safetensors, from pytorchvideo's own `create_csn`. SlowFast (`make_slowfast_fixtures`):
 slowfast/pytorchvideo.pyth and slowfast/epic.pyth (PySlowFast names, verb and noun heads), from `create_slowfast`.
+Besides clips and logits, their io files hold the outputs of model.blocks[0..4] (stem with its max pool, then the
+four res stages) from the forward that gave the logits: CSN `blocks.i` (N, C, T, H, W); SlowFast `blocks.i.0` (slow)
+and `blocks.i.1` (fast), after the fast-to-slow fusion for i = 0..3 (block 4 has none).
 
 ViViT writes (sizes deliberately not the published defaults: hidden 60, 5 heads of 12, MLP 84, image 32, 8 frames,
 tubelet (2, 8, 8), LayerNorm eps 1e-6, tanh GELU):
   vivit/checkpoint/              transformers save_pretrained of a random VivitForVideoClassification (2 layers, 7 classes)
   vivit/scenic_checkpoint.msgpack  the same weights as a Scenic Model 1 Flax checkpoint (inverse of MODELS.md §1.1)
-  vivit/io.safetensors           clips (2, 3, 8, 32, 32) float32 and the transformers logits (2, 7), computed in float64
+  vivit/io.safetensors           clips (2, 3, 8, 32, 32) float32 and the transformers logits (2, 7), computed in float64;
+                                 hidden_states.0..2 (2, 65, 60) as output_hidden_states gives them: the embeddings
+                                 (cls first, position added), then each layer's output (before the final layernorm)
   vivit_fe/checkpoint.msgpack    a Scenic factorised-encoder checkpoint (2 spatial + 2 temporal layers, one
                                  output_projection of 8 = 5 nouns then 3 verbs)
-  vivit_fe/io.safetensors        clips (2, 3, 8, 32, 32) and logits (2, 8) from the float64 forward below (MODELS.md §1.2)
+  vivit_fe/io.safetensors        clips (2, 3, 8, 32, 32) and logits (2, 8) from the float64 forward below (MODELS.md §1.2);
+                                 SpatialTransformer/posembed_input and /encoderblock_0..1 (8, 17, 60), row n*4+t, cls
+                                 first; TemporalTransformer/posembed_input and /encoderblock_0..1 (2, 5, 60), the
+                                 temporal cls then each step's normed spatial cls (posembed_input: after adding the
+                                 position embedding; encoderblock_i: after block i, before encoder_norm)
 
 The factorised-encoder forward is written here from MODELS.md §1.2 (there is no transformers implementation); it
 is checked block by block against transformers' VivitLayer, its tubelet embedding against Conv3d, and the same
@@ -290,35 +299,51 @@ def tubelet_embedding(clips, p):
     return out.reshape(b, t_all // t, (h_all // h) * (w_all // w), WIDTH)
 
 
-def run_encoder(x, encoder, layers, trace=None):
+def run_encoder(x, encoder, layers, trace=None, name=None):
+    """trace (a dict) gets `name/posembed_input` (x plus the position embedding) and `name/encoderblock_i` (block i's
+    output, before encoder_norm)."""
     x = x + t64(encoder["posembed_input"]["pos_embedding"])
+    if trace is not None:
+        trace[f"{name}/posembed_input"] = x
     for i in range(layers):
-        if trace is not None:
-            trace.append((encoder[f"encoderblock_{i}"], x))
         x = encoder_block(x, encoder[f"encoderblock_{i}"])
+        if trace is not None:
+            trace[f"{name}/encoderblock_{i}"] = x
     return layer_norm(x, encoder["encoder_norm"])
 
 
 def fe_forward(clips, params, trace=None):
-    """MODELS.md §1.2: per-frame spatial encoder (shared weights), token 0 of each, temporal encoder, token 0."""
+    """MODELS.md §1.2: per-frame spatial encoder (shared weights), token 0 of each, temporal encoder, token 0.
+    trace: SpatialTransformer/* are (B*nt, 1+P, D), row b*nt+t; TemporalTransformer/* are (B, 1+nt, D)."""
     tokens = tubelet_embedding(clips, params["embedding"])            # (B, nt, P, D)
     b, nt, patches, d = tokens.shape
     frames = tokens.reshape(b * nt, patches, d)
     cls = t64(params["cls_SpatialTransformer"]).expand(b * nt, 1, d)
-    spatial = run_encoder(torch.cat([cls, frames], 1), params["SpatialTransformer"], FE_SPATIAL_LAYERS, trace)
+    spatial = run_encoder(torch.cat([cls, frames], 1), params["SpatialTransformer"], FE_SPATIAL_LAYERS, trace, "SpatialTransformer")
     per_step = spatial[:, 0].reshape(b, nt, d)
     cls = t64(params["cls_TemporalTransformer"]).expand(b, 1, d)
-    temporal = run_encoder(torch.cat([cls, per_step], 1), params["TemporalTransformer"], FE_TEMPORAL_LAYERS, trace)
+    temporal = run_encoder(torch.cat([cls, per_step], 1), params["TemporalTransformer"], FE_TEMPORAL_LAYERS, trace,
+                           "TemporalTransformer")
     head = params["output_projection"]
     return temporal[:, 0] @ t64(head["kernel"]) + t64(head["bias"])
 
 
-def model1_forward(clips, params):
+def traced_blocks(trace, params):
+    """(name, Flax block, its input, its output) for each encoder block of an fe_forward trace."""
+    for encoder, layers in (("SpatialTransformer", FE_SPATIAL_LAYERS), ("TemporalTransformer", FE_TEMPORAL_LAYERS)):
+        block_input = trace[f"{encoder}/posembed_input"]
+        for i in range(layers):
+            name = f"{encoder}/encoderblock_{i}"
+            yield name, params[encoder][f"encoderblock_{i}"], block_input, trace[name]
+            block_input = trace[name]
+
+
+def model1_forward(clips, params, trace=None):
     """MODELS.md §1.1 with the same pieces: tokens t-major, one cls, one encoder."""
     tokens = tubelet_embedding(clips, params["embedding"])
     b, nt, patches, d = tokens.shape
     x = torch.cat([t64(params["cls"]).expand(b, 1, d), tokens.reshape(b, nt * patches, d)], 1)
-    x = run_encoder(x, params["Transformer"], HF_LAYERS)
+    x = run_encoder(x, params["Transformer"], HF_LAYERS, trace, "Transformer")
     head = params["output_projection"]
     return x[:, 0] @ t64(head["kernel"]) + t64(head["bias"])
 
@@ -373,12 +398,21 @@ def make_hf_fixture(clips):
 
     model = model.double().eval()
     with torch.no_grad():
-        logits = model(pixel_values=torch.from_numpy(clips.astype(np.float64)).permute(0, 2, 1, 3, 4)).logits
-    mine = model1_forward(torch.from_numpy(clips.astype(np.float64)), params)
+        outputs = model(pixel_values=torch.from_numpy(clips.astype(np.float64)).permute(0, 2, 1, 3, 4), output_hidden_states=True)
+    logits = outputs.logits
+    trace = {}
+    mine = model1_forward(torch.from_numpy(clips.astype(np.float64)), params, trace)
     diff = (logits - mine).abs().max().item()
     check(diff < 1e-10, f"Model 1 forward written here == VivitForVideoClassification (float64): max |Δlogit| {diff:.2e}")
+    hidden = {f"hidden_states.{i}": state for i, state in enumerate(outputs.hidden_states)}
+    mine = [trace["Transformer/posembed_input"]] + [trace[f"Transformer/encoderblock_{i}"] for i in range(HF_LAYERS)]
+    diff = max((state - hidden[f"hidden_states.{i}"]).abs().max().item() for i, state in enumerate(mine))
+    check(len(hidden) == HF_LAYERS + 1 and diff < 1e-10, f"hidden_states 0..{len(hidden) - 1} == embeddings + position, then "
+                                                         f"each block's output before the final norm: max |Δ| {diff:.2e}")
 
-    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.numpy().astype(np.float32)},
+    tensors = {"clips": clips, "logits": logits.numpy().astype(np.float32)}
+    tensors.update({name: state.numpy().astype(np.float32) for name, state in hidden.items()})
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), tensors,
                          metadata={"made_by": "Tools/make_fixtures.py", "reference": "transformers VivitForVideoClassification, float64",
                                    "clips_layout": "N,C,T,H,W"})
     scenic = hf_to_model1(saved)
@@ -404,22 +438,22 @@ def make_fe_fixture(clips):
     diff = (conv - tubelet_embedding(x, params["embedding"])).abs().max().item()
     check(diff < 1e-12, f"tubelet embedding == Conv3d(kernel (2, 8, 8), stride (2, 8, 8)): max |Δ| {diff:.2e}")
 
-    trace = []
+    trace = {}
     logits = fe_forward(x, params, trace)
-    check(len(trace) == FE_SPATIAL_LAYERS + FE_TEMPORAL_LAYERS, f"{len(trace)} encoder blocks traced")
+    check(len(trace) == 2 + FE_SPATIAL_LAYERS + FE_TEMPORAL_LAYERS, f"{len(trace)} encoder activations traced")
     layer = VivitLayer(hf_config(1, 1)).double().eval()
-    for index, (block, block_input) in enumerate(trace):
+    for name, block, block_input, block_output in traced_blocks(trace, params):
         layer.load_state_dict(to_module_names(flax_block_to_hf(block), layer), strict=True)
         with torch.no_grad():
             reference = layer(block_input)
         reference = reference[0] if isinstance(reference, tuple) else reference
-        diff = (reference - encoder_block(block_input, block)).abs().max().item()
-        where = "spatial" if index < FE_SPATIAL_LAYERS else "temporal"
-        check(diff < BLOCK_TOLERANCE, f"{where} block {index % FE_SPATIAL_LAYERS} == transformers VivitLayer "
-                                      f"(input {tuple(block_input.shape)}): max |Δ| {diff:.2e}")
+        diff = (reference - block_output).abs().max().item()
+        check(diff < BLOCK_TOLERANCE, f"{name} == transformers VivitLayer (input {tuple(block_input.shape)}): max |Δ| {diff:.2e}")
 
     write_scenic_checkpoint(os.path.join(folder, "checkpoint.msgpack"), params)
-    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.numpy().astype(np.float32)},
+    tensors = {"clips": clips, "logits": logits.numpy().astype(np.float32)}
+    tensors.update({name: value.numpy().astype(np.float32) for name, value in trace.items()})
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), tensors,
                          metadata={"made_by": "Tools/make_fixtures.py", "reference": "factorised encoder forward (MODELS.md 1.2), float64",
                                    "clips_layout": "N,C,T,H,W", "heads": "noun 0..4, verb 5..7"})
     return params, logits.numpy()
@@ -456,12 +490,12 @@ def check_against_flax(params, clips):
 
     as64 = lambda tree: map_tree(tree, lambda a: jnp.asarray(a, dtype=jnp.float64))
     x = torch.from_numpy(clips.astype(np.float64))
-    trace = []
+    trace = {}
     fe_forward(x, params, trace)
-    for index, (block, block_input) in enumerate(trace):
+    for name, block, block_input, block_output in traced_blocks(trace, params):
         flax_out = EncoderBlock().apply({"params": as64(block)}, jnp.asarray(block_input.numpy()))
-        diff = float(np.abs(np.asarray(flax_out) - encoder_block(block_input, block).numpy()).max())
-        check(diff < BLOCK_TOLERANCE, f"block {index} == flax.linen EncoderBlock (Scenic names, (D,H,dh) kernels): max |Δ| {diff:.2e}")
+        diff = float(np.abs(np.asarray(flax_out) - block_output.numpy()).max())
+        check(diff < BLOCK_TOLERANCE, f"{name} == flax.linen EncoderBlock (Scenic names, (D,H,dh) kernels): max |Δ| {diff:.2e}")
     conv = nn.Conv(WIDTH, kernel_size=TUBELET, strides=TUBELET, padding="VALID", dtype=jnp.float64, param_dtype=jnp.float64)
     flax_tokens = conv.apply({"params": as64(params["embedding"])}, jnp.asarray(x.permute(0, 2, 3, 4, 1).numpy()))
     flax_tokens = np.asarray(flax_tokens).reshape(x.shape[0], STEPS, PATCHES, WIDTH)
@@ -551,14 +585,33 @@ def randomise_statistics(model, seed):
     return model.eval()
 
 
+RECORDED_BLOCKS = 5  # the stem and the four res stages (the blocks before the pooling and the head)
+
+
 def scaled_logits(model, inputs):
     """The model's float64 logits for `inputs()`, after scaling its projection (kept float32-exact) so they are
-    O(1). (A fresh input each call: pytorchvideo's multipathway blocks overwrite the list they are given.)"""
+    O(1), and, from that same forward, the outputs of model.blocks[0..4] (float32): `blocks.i` (N, C, T, H, W), or
+    `blocks.i.j` for pathway j when the block returns a list. (A fresh input each call, and each list output copied
+    in its hook: pytorchvideo's multipathway blocks overwrite the list they are given.)"""
+    recorded = {}
+
+    def recorder(index):
+        def hook(module, args, output):
+            outputs = {f"blocks.{index}": output} if torch.is_tensor(output) else {f"blocks.{index}.{j}": o for j, o in enumerate(output)}
+            recorded.update({name: value.numpy().astype(np.float32) for name, value in outputs.items()})
+        return hook
+
     with torch.no_grad():
         proj = model.blocks[-1].proj
         proj.weight.mul_(2.0 / float(model(inputs()).std()))
         proj.weight.copy_(proj.weight.float().double())
-        return model(inputs()).numpy()
+        hooks = [model.blocks[i].register_forward_hook(recorder(i)) for i in range(RECORDED_BLOCKS)]
+        try:
+            logits = model(inputs()).numpy()
+        finally:
+            for hook in hooks:
+                hook.remove()
+    return logits, recorded
 
 
 def build_csn(seed, eps, stem_kernel, head_pool_kernel):
@@ -600,7 +653,7 @@ def make_csn_fixtures():
 
     model = build_csn(11, 1e-5, (3, 5, 5), (1, 2, 2))
     clips = np.random.default_rng(12).standard_normal((2, 3, 8, 80, 80)).astype(np.float32)
-    logits = scaled_logits(model, lambda: torch.tensor(clips, dtype=torch.float64))
+    logits, blocks = scaled_logits(model, lambda: torch.tensor(clips, dtype=torch.float64))
     with torch.no_grad():
         features = model.blocks[4](model.blocks[3](model.blocks[2](model.blocks[1](model.blocks[0](torch.tensor(clips, dtype=torch.float64))))))
         global_logits = model.blocks[5].proj(features.mean(dim=(2, 3, 4))).numpy()
@@ -608,15 +661,15 @@ def make_csn_fixtures():
     check(np.abs(global_logits - logits).max() > 1e-2, "its windowed head differs from a global average "
           f"(max |Δ| {np.abs(global_logits - logits).max():.3f})")
     torch.save({"epoch": 1, "model_state": float32_state(model)}, os.path.join(folder, "pytorchvideo.pyth"))
-    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32), **blocks})
     print(f"  pytorchvideo CSN: logits {logits.shape}")
 
     model = build_csn(13, 1e-3, (3, 7, 7), (1, 2, 2))
     clips = np.random.default_rng(14).standard_normal((1, 3, 8, 64, 64)).astype(np.float32)
-    logits = scaled_logits(model, lambda: torch.tensor(clips, dtype=torch.float64))
+    logits, blocks = scaled_logits(model, lambda: torch.tensor(clips, dtype=torch.float64))
     state = {vmz_name(name): value for name, value in float32_state(model).items()}
     torch.save(state, os.path.join(folder, "vmz.pth"), _use_new_zipfile_serialization=False)
-    safetensors_io.write(os.path.join(folder, "vmz_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    safetensors_io.write(os.path.join(folder, "vmz_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32), **blocks})
     print(f"  VMZ-named CSN: logits {logits.shape}")
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -693,15 +746,15 @@ def make_slowfast_fixtures():
                            classes=SLOWFAST_CLASSES, third_stage_kernels=(3, 3, 1, 1, 1, 1))
     clips = np.random.default_rng(22).standard_normal((1, 3, 8, 80, 80)).astype(np.float32)
     check(slowfast_inputs(clips, 2)[0].shape[2] == 4, "slow frames of 8 at alpha 2: linspace(0, 7, 4) -> 0, 2, 4, 7")
-    logits = scaled_logits(model, lambda: slowfast_inputs(clips, 2))
+    logits, blocks = scaled_logits(model, lambda: slowfast_inputs(clips, 2))
     torch.save({"epoch": 1, "model_state": float32_state(model)}, os.path.join(folder, "pytorchvideo.pyth"))
-    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    safetensors_io.write(os.path.join(folder, "io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32), **blocks})
     print(f"  pytorchvideo SlowFast: logits {logits.shape}")
 
     model = build_slowfast(23, stems=(4, 1), reduction=4, alpha=4, fusion_kernel=7, head_pool_kernels=((2, 2, 2), (8, 2, 2)),
                            classes=EPIC_VERBS + EPIC_NOUNS, third_stage_kernels=3)
     clips = np.random.default_rng(24).standard_normal((1, 3, 8, 64, 64)).astype(np.float32)
-    logits = scaled_logits(model, lambda: slowfast_inputs(clips, 4))
+    logits, blocks = scaled_logits(model, lambda: slowfast_inputs(clips, 4))
     state = {}
     for name, value in float32_state(model).items():
         if name.startswith("blocks.6.proj."):
@@ -711,7 +764,7 @@ def make_slowfast_fixtures():
         else:
             state[pyslowfast_name(name)] = value
     torch.save({"epoch": 30, "model_state": state}, os.path.join(folder, "epic.pyth"))
-    safetensors_io.write(os.path.join(folder, "epic_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32)})
+    safetensors_io.write(os.path.join(folder, "epic_io.safetensors"), {"clips": clips, "logits": logits.astype(np.float32), **blocks})
     print(f"  EPIC-named SlowFast: logits {logits.shape} (verb {EPIC_VERBS} then noun {EPIC_NOUNS})")
 
     with tempfile.TemporaryDirectory() as scratch:

@@ -27,15 +27,20 @@ except the heads: hidden 60 in 6 heads of 10 (Model 4 needs an even count), MLP 
                                         ['optimizer']['target']; keys sorted, as jax's tree functions leave them
                                         in a trained checkpoint, so the order tells nothing about attention_order)
   vivit_fsa/io.safetensors              clips (2, 3, 8, 32, 32) float32 (Vivid's N, C, T, H, W) and Scenic's logits
-                                        (2, 7) with attention_order time_space (Scenic's default)
+                                        (2, 7) with attention_order time_space (Scenic's default); and Scenic's
+                                        activations, by module path: Transformer/posembed_input (the encoder's
+                                        input, tokens + position embedding) and Transformer/encoderblock_0, _1 (each
+                                        block's output), all (2, 64, 60) = (N, T*P, D), tokens time-major (t*16 + p)
   vivit_fsa/space_time_io.safetensors   the same clips and checkpoint, attention_order space_time
   vivit_fdpa/checkpoint.msgpack         Model 4 (factorized_dot_product_attention)
-  vivit_fdpa/io.safetensors             clips and logits as above
+  vivit_fdpa/io.safetensors             clips, logits and activations as above, but Model 4's blocks work on the
+                                        (N, T, P, D) grid: encoderblock_0, _1 are (2, 4, 16, 60)
 
-The logits are Scenic's ViViT.apply in float64 (jax x64, every module's dtype float64, the float32 weights
-widened exactly). A float64 numpy forward written from MODELS.md §1.5 must agree with them, which checks that
-description as well; then the checkpoints are read back by flax.serialization and converted by Tools/convert.py
-(by the system python3 when there is one, as the converter needs only numpy and msgpack).
+The logits and activations (stored as float32) come from one Scenic ViViT.apply in float64 (jax x64, every
+module's dtype float64, the float32 weights widened exactly); the activations are its modules' own outputs, taken
+by flax's capture_intermediates. A float64 numpy forward written from MODELS.md §1.5 must agree with the logits,
+which checks that description as well; then the checkpoints are read back by flax.serialization and converted by
+Tools/convert.py (by the system python3 when there is one, as the converter needs only numpy and msgpack).
 """
 
 import json
@@ -64,6 +69,8 @@ STEPS = FRAMES // TUBELET[0]                              # 4 tubelets in time
 PATCHES = (IMAGE // TUBELET[1]) * (IMAGE // TUBELET[2])   # 16 per frame
 TOLERANCE = 1e-10
 MODEL3, MODEL4 = "factorized_self_attention_block", "factorized_dot_product_attention"
+# Scenic's modules whose outputs the io files hold: the encoder's input and every block's output
+CAPTURED = ("Transformer/posembed_input",) + tuple(f"Transformer/encoderblock_{i}" for i in range(LAYERS))
 
 # Random values (mean, std) by parameter name, first match: std large enough that logits are O(1) and differ by
 # class; every LayerNorm scale and bias and every bias away from its init (1, 0 and ~0).
@@ -136,13 +143,22 @@ def random_params(module, seed):
     return map_tree(tree, fill)
 
 
-def scenic_logits(module, params, clips):
-    """clips (N, C, T, H, W) float32 -> Scenic's float64 logits (Scenic takes N, T, H, W, C)."""
+def scenic_apply(module, params, clips):
+    """clips (N, C, T, H, W) float32 -> Scenic's float64 logits (Scenic takes N, T, H, W, C) and, from the same
+    apply, {module path: float64 output} for the CAPTURED modules (flax's capture_intermediates records each one's
+    __call__ result; it adds no computation, so the logits are what a plain apply gives)."""
     import jax.numpy as jnp
     wide = map_tree(params, lambda _, a: jnp.asarray(a, dtype=jnp.float64))
-    logits = module.apply({"params": wide}, jnp.asarray(clips.astype(np.float64).transpose(0, 2, 3, 4, 1)), train=False)
+    logits, state = module.apply(
+        {"params": wide}, jnp.asarray(clips.astype(np.float64).transpose(0, 2, 3, 4, 1)), train=False,
+        capture_intermediates=lambda m, method: method == "__call__" and "/".join(m.path) in CAPTURED,
+        mutable=["intermediates"])
     check(logits.dtype == jnp.float64 and logits.shape == (clips.shape[0], CLASSES), f"Scenic logits {logits.shape} {logits.dtype}")
-    return np.asarray(logits)
+    captured = {name[:-len("/__call__")]: np.asarray(value[0])
+                for name, value in flatten(state["intermediates"]).items()}
+    check(sorted(captured) == sorted(CAPTURED) and all(a.dtype == np.float64 for a in captured.values()),
+          f"Scenic activations {', '.join(f'{k} {v.shape}' for k, v in captured.items())}")
+    return np.asarray(logits), captured
 
 
 def write_checkpoint(path, params):
@@ -226,11 +242,14 @@ def reference_forward(params, clips, attention_type, order="time_space"):
 # Fixtures
 
 
-def write_io(path, clips, logits, reference):
+def write_io(path, clips, logits, activations, reference):
     import flax
     import jax
-    safetensors_io.write(path, {"clips": clips, "logits": logits.astype(np.float32)},
+    layouts = ", ".join(f"{name} {'N,T,P,D' if a.ndim == 4 else 'N,T*P,D'}" for name, a in activations.items())
+    safetensors_io.write(path, {"clips": clips, "logits": logits.astype(np.float32),
+                                **{name: a.astype(np.float32) for name, a in activations.items()}},
                          metadata={"made_by": "Tools/vivit_attention_fixtures.py", "clips_layout": "N,C,T,H,W",
+                                   "activations_layout": f"{layouts} (tokens time-major, P patches per tubelet step)",
                                    "reference": f"Scenic ViViT (scenic/projects/vivit/model.py), {reference}, "
                                                 f"float64 (jax {jax.__version__}, flax {flax.__version__})"})
 
@@ -247,12 +266,19 @@ def make_fixture(vivit, folder, attention_type, seed, orders):
     write_checkpoint(os.path.join(folder, "checkpoint.msgpack"), params)
     results = {}
     for order, file in zip(orders, ("io.safetensors", "space_time_io.safetensors")):
-        logits = scenic_logits(build(vivit, attention_type, order), params, clips)
+        logits, activations = scenic_apply(build(vivit, attention_type, order), params, clips)
+        wide = map_tree(params, lambda _, a: a.astype(np.float64))
+        last = activations[CAPTURED[-1]].reshape(clips.shape[0], STEPS * PATCHES, WIDTH)
+        tail = (layer_norm(last, wide["Transformer"]["encoder_norm"]).mean(1) @ wide["output_projection"]["kernel"]
+                + wide["output_projection"]["bias"])
+        check(np.abs(tail - logits).max() < TOLERANCE,
+              f"the last block's captured output -> encoder_norm, gap, output_projection == Scenic's logits: "
+              f"max |Δlogit| {np.abs(tail - logits).max():.2e}")
         mine = reference_forward(params, clips, attention_type, order or "time_space")
         label = f"{attention_type}" + (f", attention_order {order}" if order else "")
         check(np.abs(logits - mine).max() < TOLERANCE,
               f"numpy forward from MODELS.md §1.5 == Scenic ({label}): max |Δlogit| {np.abs(logits - mine).max():.2e}")
-        write_io(os.path.join(folder, file), clips, logits, label)
+        write_io(os.path.join(folder, file), clips, logits, activations, label)
         results[order] = logits
     return params, clips, results
 
@@ -298,7 +324,7 @@ def make_factorised_attention_fixtures():
           f"the attention order matters: space_time vs time_space logits differ by {relative(fsa['space_time'], fsa['time_space']):.2f} relative")
     print("ViViT Model 4 (Scenic factorized_dot_product_attention):")
     fdpa_params, fdpa_clips, fdpa = make_fixture(vivit, os.path.join(FIXTURES, "vivit_fdpa"), MODEL4, 41, (None,))
-    as_model1 = scenic_logits(build(vivit, "spacetime"), fdpa_params, fdpa_clips)
+    as_model1 = scenic_apply(build(vivit, "spacetime"), fdpa_params, fdpa_clips)[0]
     check(relative(as_model1, fdpa[None]) > 0.1,
           f"the same tree run as Model 1 (spacetime, gap) differs by {relative(as_model1, fdpa[None]):.2f} relative: only the flag tells")
     print("Converter:")

@@ -33,15 +33,20 @@ struct ParityTests {
 
     init() throws { scratch = try TemporaryDirectory() }
 
-    /// Converts a checkpoint (a path under Tests/Fixtures, or absolute), runs the Swift model on the fixture's input and compares logits:
-    /// |Δ| ≤ 1e-4 · max(1, |reference|).
+    /// Converts a checkpoint (a path under Tests/Fixtures, or absolute), runs the Swift model on the fixture's
+    /// input and compares every intermediate the fixture stores, then the logits: |Δ| ≤ 1e-4 · max(1, |reference|).
+    /// A failure names the first layer that diverges.
     private func expectParity(format: String, source: String, flags: [String] = [], io: String, heads: [String]) throws {
         let folder = directory.appendingPathComponent("model").path
         let checkpoint = source.hasPrefix("/") ? source : fixtures.appendingPathComponent(source).path
         try convert([format, checkpoint, folder] + flags)
         let model = try ModelLoader.load(folder: folder)
         let reference = try SafetensorsFile(path: fixtures.appendingPathComponent(io).path)
-        let logits = try model.forward(try reference.tensor("clips"))
+        let (logits, trace) = try ActivationTrace.collect { try model.forward(try reference.tensor("clips")) }
+        let layers = try LayerComparison(trace, reference: reference, tolerance: 1e-4)
+        #expect(layers.compared.count >= 2, "\(io) stores the reference's intermediates")
+        #expect(layers.untraced.isEmpty, "intermediates the model never traced: \(layers.untraced)")
+        if let divergence = layers.firstDivergence { Issue.record("\(format): \(divergence)") }
         let expected = try reference.tensor("logits")
         #expect(logits.map(\.name) == heads)
         // The heads, concatenated in config order, are the reference's output row by row.
@@ -136,6 +141,29 @@ struct ParityTests {
     func slowFastEPIC() throws {
         try expectParity(format: "epic-slowfast", source: "slowfast/epic.pyth", flags: ["--frames", "8", "--head-pool-kernel", "8,2,2"],
                          io: "slowfast/epic_io.safetensors", heads: ["verb", "noun"])
+    }
+
+    @Test("A parity failure names the first layer that diverges: a changed weight in TimeSformer's second layer")
+    func firstDivergingLayer() throws {
+        let folder = directory.appendingPathComponent("model").path
+        try convert(["hf-timesformer", fixtures.appendingPathComponent("timesformer/checkpoint").path, folder])
+        let weightsPath = folder + "/model.safetensors"
+        let original = try SafetensorsFile(path: weightsPath)
+        let changed = "timesformer.encoder.layer.1.output.dense.bias"
+        let tensors = try original.keys.map { key in
+            var tensor = try original.tensor(key)
+            if key == changed { tensor.storage[0] += 0.5 }
+            return (name: key, tensor: tensor)
+        }
+        try FileManager.default.removeItem(atPath: weightsPath)
+        try SafetensorsWriter.write(tensors, metadata: original.metadata, to: weightsPath)
+
+        let model = try ModelLoader.load(folder: folder)
+        let reference = try SafetensorsFile(path: fixtures.appendingPathComponent("timesformer/io.safetensors").path)
+        let (_, trace) = try ActivationTrace.collect { try model.forward(try reference.tensor("clips")) }
+        let layers = try LayerComparison(trace, reference: reference, tolerance: 1e-4)
+        #expect(layers.compared == ["hidden_states.0", "hidden_states.1", "hidden_states.2"])
+        #expect(layers.firstDivergence?.layer == "hidden_states.2", "\(String(describing: layers.firstDivergence))")
     }
 
     @Test("Weights stored as float16 load and stay close")

@@ -155,7 +155,11 @@ public struct CSN: Architecture {
         for view in 0..<views {
             var map = FeatureMap(channels: 3, size: size, values: Array(clips.storage[(view * count)..<((view + 1) * count)]))
             map = stem.apply(map)
-            for block in stages.joined() { map = block.apply(map) }
+            ActivationTrace.record("blocks.0", map)
+            for (stage, blocks) in stages.enumerated() {
+                for block in blocks { map = block.apply(map) }
+                ActivationTrace.record("blocks.\(stage + 1)", map)
+            }
             features.withUnsafeMutableBufferPointer { pooling.pool(map, into: $0.baseAddress! + view * width) }
         }
         return features.withUnsafeBufferPointer { heads.apply($0.baseAddress!, rows: views) }

@@ -113,11 +113,12 @@ struct TransformerEncoder {
         Workspace(rows: rows, length: length, width: width, mlp: mlp)
     }
 
-    /// Runs every block on `tokens` (sequences, length, width), in place.
-    func apply(_ tokens: UnsafeMutablePointer<Float>, sequences: Int, length: Int, workspace: Workspace) {
+    /// Runs every block on `tokens` (sequences, length, width), in place, recording each block's output
+    /// under `traceName(index)` for `ActivationTrace`.
+    func apply(_ tokens: UnsafeMutablePointer<Float>, sequences: Int, length: Int, workspace: Workspace, traceName: (Int) -> String) {
         let rows = sequences * length
         let w = workspace
-        for block in blocks {
+        for (index, block) in blocks.enumerated() {
             block.normBefore.apply(tokens, into: w.normed.pointer, rows: rows, epsilon: epsilon)
             block.attention.attend(w.normed.pointer, sequences: sequences, length: length, heads: heads, precision: attentionPrecision,
                                    workspace: w.attention, into: tokens, accumulating: true)
@@ -126,6 +127,7 @@ struct TransformerEncoder {
             block.fc1.apply(w.normed.pointer, rows: rows, into: w.hidden.pointer)
             Activations.gelu(gelu, w.hidden.pointer, count: rows * mlp)
             block.fc2.apply(w.hidden.pointer, rows: rows, into: tokens, accumulating: true)
+            ActivationTrace.record(traceName(index), tokens, count: rows * width)
         }
     }
 }

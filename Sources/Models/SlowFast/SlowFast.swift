@@ -252,14 +252,21 @@ public struct SlowFast: Architecture {
             for (stage, blocks) in stages.enumerated() {
                 let fused = fusions[stage].apply(maps[1])
                 maps[0] = FeatureMap(channels: maps[0].channels + fused.channels, size: maps[0].size, values: maps[0].values + fused.values)
+                record(maps, as: "blocks.\(stage)")
                 for pathway in 0..<2 { maps[pathway] = blocks[pathway].reduce(maps[pathway]) { $1.apply($0) } }
             }
+            record(maps, as: "blocks.\(stages.count)")
             features.withUnsafeMutableBufferPointer { features in
                 poolings[0].pool(maps[0], into: features.baseAddress! + view * width)
                 poolings[1].pool(maps[1], into: features.baseAddress! + view * width + widths[0])
             }
         }
         return features.withUnsafeBufferPointer { heads.apply($0.baseAddress!, rows: views) }
+    }
+
+    /// Records both pathways as pytorchvideo's `blocks.i` hands them on (after the fusion, where one follows).
+    private func record(_ maps: [FeatureMap], as block: String) {
+        for (pathway, map) in maps.enumerated() { ActivationTrace.record("\(block).\(pathway)", map) }
     }
 
     /// The slow pathway's input: the frames `slowFrames` picks, every channel.

@@ -127,9 +127,11 @@ public struct TimeSformer: Architecture {
                 embedding.cut(view: view, of: clips.baseAddress!, into: patchRows.pointer)
                 embedding.embed(patchRows.pointer, count: frames * patches, into: embedded.pointer)
                 arrange(embedded.pointer, frames: frames, patches: patches, into: tokens.pointer)
-                for layer in layers {
+                ActivationTrace.record("hidden_states.0", tokens.pointer, count: (1 + patches * frames) * width)
+                for (index, layer) in layers.enumerated() {
                     layer.apply(tokens.pointer, frames: frames, patches: patches, heads: sizes.numHeads, gelu: sizes.gelu,
                                 epsilon: sizes.layerNormEps, attentionPrecision: config.precision.otherProducts, workspace: workspace)
+                    ActivationTrace.record("hidden_states.\(index + 1)", tokens.pointer, count: (1 + patches * frames) * width)
                 }
                 features.withUnsafeMutableBufferPointer { features in
                     norm.apply(tokens.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: sizes.layerNormEps)

@@ -169,20 +169,24 @@ public struct UniFormerV2: Architecture {
                     }
                 }
                 preNorm.apply(tokens.pointer, into: tokens.pointer, rows: steps * length, epsilon: sizes.layerNormEps)
+                ActivationTrace.record("ln_pre", tokens.pointer, count: steps * length * width)
 
                 var query = decoder.initialQuery
                 for (index, block) in blocks.enumerated() {
                     block.apply(tokens.pointer, steps: steps, patches: patches, heads: sizes.numHeads, epsilon: sizes.layerNormEps,
                                 attentionPrecision: config.precision.otherProducts, workspace: workspace)
+                    ActivationTrace.record("blocks.\(index)", tokens.pointer, count: steps * length * width)
                     let layer = index - (blocks.count - sizes.decoderLayers)
                     if layer >= 0 {
                         decoder.update(&query, layer: layer, tokens: tokens.pointer, steps: steps, patches: patches, heads: sizes.decoderHeads,
                                        epsilon: sizes.layerNormEps, workspace: decoderWorkspace)
+                        ActivationTrace.record("decoder.\(layer)", query, count: width)
                     }
                 }
                 features.withUnsafeMutableBufferPointer { features in
                     decoder.fuse(query, tokens: tokens.pointer, steps: steps, length: length, epsilon: sizes.layerNormEps,
                                  into: features.baseAddress! + view * width)
+                    ActivationTrace.record("features", features.baseAddress! + view * width, count: width)
                 }
             }
         }

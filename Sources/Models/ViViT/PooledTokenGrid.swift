@@ -32,8 +32,9 @@ struct PooledTokenGrid {
 
     var embeddingFlops: Double { embedding.flops }
 
-    /// Logits for `clips`, running `blocks` on each view's (steps · patches, D) tokens in place.
-    func forward(_ clips: Tensor, blocks: (UnsafeMutablePointer<Float>) -> Void) -> [HeadLogits] {
+    /// Logits for `clips`, applying each of `blocks` in turn to each view's (steps · patches, D) tokens in place;
+    /// the grid and every block's output are traced under Scenic's module paths.
+    func forward<Block>(_ clips: Tensor, blocks: [Block], applying apply: (Block, UnsafeMutablePointer<Float>) -> Void) -> [HeadLogits] {
         let views = clips.shape[0], width = sizes.hiddenSize, tokens = steps * patches
         let patchRows = Scratch(count: tokens * embedding.patchSize)
         let grid = Scratch(count: tokens * width)
@@ -43,7 +44,11 @@ struct PooledTokenGrid {
                 embedding.cut(view: view, of: clips.baseAddress!, into: patchRows.pointer)
                 embedding.embed(patchRows.pointer, count: tokens, into: grid.pointer)
                 add(positions, to: grid.pointer, rows: tokens)
-                blocks(grid.pointer)
+                ActivationTrace.record("Transformer/posembed_input", grid.pointer, count: tokens * width)
+                for (index, block) in blocks.enumerated() {
+                    apply(block, grid.pointer)
+                    ActivationTrace.record("Transformer/encoderblock_\(index)", grid.pointer, count: tokens * width)
+                }
                 norm.apply(grid.pointer, into: grid.pointer, rows: tokens, epsilon: sizes.layerNormEps)
                 features.withUnsafeMutableBufferPointer { features in
                     let mean = features.baseAddress! + view * width

@@ -105,7 +105,8 @@ public struct ViViT: Architecture {
                 copy(cls, to: sequence.pointer)
                 embedding.embed(patchRows.pointer, count: tokens, into: sequence.pointer + width)
                 add(positions, to: sequence.pointer, rows: length)
-                encoder.apply(sequence.pointer, sequences: 1, length: length, workspace: workspace)
+                ActivationTrace.record("hidden_states.0", sequence.pointer, count: length * width)
+                encoder.apply(sequence.pointer, sequences: 1, length: length, workspace: workspace) { "hidden_states.\($0 + 1)" }
                 features.withUnsafeMutableBufferPointer { features in
                     norm.apply(sequence.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: sizes.layerNormEps)
                 }

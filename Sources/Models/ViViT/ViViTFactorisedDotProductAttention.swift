@@ -59,32 +59,30 @@ public struct FactorisedDotProductAttentionViViT: Architecture {
         let halves = (0..<4).map { _ in Scratch(count: rows * width / 2) }  // q, k, v and the context of one half
         let scores = Scratch(count: Attention.scratchCount(length: max(grid.steps, grid.patches)))
         let precision = config.precision.otherProducts
-        return grid.forward(clips) { tokens in
-            for block in blocks {
-                block.normBefore.apply(tokens, into: normed.pointer, rows: rows, epsilon: sizes.layerNormEps)
-                for (projection, output) in zip([block.attention.query, block.attention.key, block.attention.value], projected) {
-                    projection.apply(normed.pointer, rows: rows, into: output.pointer)
-                }
-                // Heads [0, H/2) over time, as sequences of each patch position's steps; [H/2, H) over space.
-                for half in [0, 1] {
-                    let overTime = half == 0
-                    let (sequences, length) = overTime ? (grid.patches, grid.steps) : (grid.steps, grid.patches)
-                    for (source, target) in zip(projected, halves) {
-                        copyTokens(source.pointer, rows: grid.steps, columns: grid.patches, sourceStride: width, sourceColumn: half * width / 2,
-                                   into: target.pointer, targetStride: width / 2, width: width / 2, transposing: overTime)
-                    }
-                    Attention.apply(query: halves[0].pointer, key: halves[1].pointer, value: halves[2].pointer, into: halves[3].pointer,
-                                    sequences: sequences, length: length, heads: sizes.numHeads / 2, headSize: width / sizes.numHeads,
-                                    scores: scores.pointer, precision: precision)
-                    copyTokens(halves[3].pointer, rows: sequences, columns: length, sourceStride: width / 2, into: context.pointer,
-                               targetStride: width, targetColumn: half * width / 2, width: width / 2, transposing: overTime)
-                }
-                block.attention.output.apply(context.pointer, rows: rows, into: tokens, accumulating: true)
-                block.normAfter.apply(tokens, into: normed.pointer, rows: rows, epsilon: sizes.layerNormEps)
-                block.fc1.apply(normed.pointer, rows: rows, into: hidden.pointer)
-                Activations.gelu(sizes.gelu, hidden.pointer, count: rows * sizes.mlpDim)
-                block.fc2.apply(hidden.pointer, rows: rows, into: tokens, accumulating: true)
+        return grid.forward(clips, blocks: blocks) { block, tokens in
+            block.normBefore.apply(tokens, into: normed.pointer, rows: rows, epsilon: sizes.layerNormEps)
+            for (projection, output) in zip([block.attention.query, block.attention.key, block.attention.value], projected) {
+                projection.apply(normed.pointer, rows: rows, into: output.pointer)
             }
+            // Heads [0, H/2) over time, as sequences of each patch position's steps; [H/2, H) over space.
+            for half in [0, 1] {
+                let overTime = half == 0
+                let (sequences, length) = overTime ? (grid.patches, grid.steps) : (grid.steps, grid.patches)
+                for (source, target) in zip(projected, halves) {
+                    copyTokens(source.pointer, rows: grid.steps, columns: grid.patches, sourceStride: width, sourceColumn: half * width / 2,
+                               into: target.pointer, targetStride: width / 2, width: width / 2, transposing: overTime)
+                }
+                Attention.apply(query: halves[0].pointer, key: halves[1].pointer, value: halves[2].pointer, into: halves[3].pointer,
+                                sequences: sequences, length: length, heads: sizes.numHeads / 2, headSize: width / sizes.numHeads,
+                                scores: scores.pointer, precision: precision)
+                copyTokens(halves[3].pointer, rows: sequences, columns: length, sourceStride: width / 2, into: context.pointer,
+                           targetStride: width, targetColumn: half * width / 2, width: width / 2, transposing: overTime)
+            }
+            block.attention.output.apply(context.pointer, rows: rows, into: tokens, accumulating: true)
+            block.normAfter.apply(tokens, into: normed.pointer, rows: rows, epsilon: sizes.layerNormEps)
+            block.fc1.apply(normed.pointer, rows: rows, into: hidden.pointer)
+            Activations.gelu(sizes.gelu, hidden.pointer, count: rows * sizes.mlpDim)
+            block.fc2.apply(hidden.pointer, rows: rows, into: tokens, accumulating: true)
         }
     }
 }

@@ -153,7 +153,8 @@ public struct FactorisedEncoderViViT: Architecture {
                     embedding.embed(patchRows.pointer + step * patches * patchSize, count: patches, into: sequence + width)
                     add(spatialPositions, to: sequence, rows: length)
                 }
-                spatial.apply(tokens.pointer, sequences: steps, length: length, workspace: spatialWork)
+                ActivationTrace.record("SpatialTransformer/posembed_input", tokens.pointer, count: steps * length * width)
+                spatial.apply(tokens.pointer, sequences: steps, length: length, workspace: spatialWork) { "SpatialTransformer/encoderblock_\($0)" }
                 // Each step's normed class token, after the temporal class token, + the temporal embedding.
                 copy(clsTemporal, to: temporalTokens.pointer)
                 for step in 0..<steps {
@@ -161,7 +162,8 @@ public struct FactorisedEncoderViViT: Architecture {
                                       rows: 1, epsilon: sizes.layerNormEps)
                 }
                 add(temporalPositions, to: temporalTokens.pointer, rows: steps + 1)
-                temporal.apply(temporalTokens.pointer, sequences: 1, length: steps + 1, workspace: temporalWork)
+                ActivationTrace.record("TemporalTransformer/posembed_input", temporalTokens.pointer, count: (steps + 1) * width)
+                temporal.apply(temporalTokens.pointer, sequences: 1, length: steps + 1, workspace: temporalWork) { "TemporalTransformer/encoderblock_\($0)" }
                 features.withUnsafeMutableBufferPointer { features in
                     temporalNorm.apply(temporalTokens.pointer, into: features.baseAddress! + view * width, rows: 1, epsilon: sizes.layerNormEps)
                 }

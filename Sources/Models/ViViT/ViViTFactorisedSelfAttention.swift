@@ -86,11 +86,9 @@ public struct FactorisedSelfAttentionViViT: Architecture {
         let workspace = Block.Workspace(rows: grid.steps * grid.patches, width: grid.sizes.hiddenSize, mlp: grid.sizes.mlpDim,
                                         longest: max(grid.steps, grid.patches))
         let axes: [Block.Axis] = order == .timeSpace ? [.time, .space] : [.space, .time]
-        return grid.forward(clips) { tokens in
-            for block in blocks {
-                block.apply(tokens, steps: grid.steps, patches: grid.patches, axes: axes, sizes: grid.sizes,
-                            attentionPrecision: config.precision.otherProducts, workspace: workspace)
-            }
+        return grid.forward(clips, blocks: blocks) { block, tokens in
+            block.apply(tokens, steps: grid.steps, patches: grid.patches, axes: axes, sizes: grid.sizes,
+                        attentionPrecision: config.precision.otherProducts, workspace: workspace)
         }
     }
 
