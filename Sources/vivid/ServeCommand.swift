@@ -30,18 +30,22 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Classifications that may wait for a worker (VIVID_QUEUE; default \(WorkQueue.defaultCapacity)).") var queue: Int?
     @Option(help: "Classifications run at once (VIVID_WORKERS; default \(WorkQueue.defaultWorkers): one forward pass uses every core).") var workers: Int?
     @Option(help: "Threads for decoding and the forward pass (VIVID_THREADS; default 0: one per core).") var threads: Int?
-    @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default 60).") var exitTimeout: Double?
+    @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default \(Self.defaultExitTimeout)).") var exitTimeout: Double?
     @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default \(ServiceSettings().requestTimeout.inMilliseconds)).") var timeoutMs: Int?
     @Option(help: "Connections served at once (VIVID_CONNECTIONS; default \(TransportSettings().connectionLimit)).") var connections: Int?
     @Option(help: "Largest frame in pixels (VIVID_MAX_PIXELS).") var maxPixels: Int?
     @Option(help: "Most frames decoded per request (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
     @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
-    @Option(help: "trace, debug, info, notice, warning, error or critical (VIVID_LOG_LEVEL; default info).") var logLevel: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (VIVID_LOG_LEVEL; default \(Self.defaultLogLevel)).") var logLevel: String?
     @OptionGroup var precisionArguments: PrecisionArguments
+
+    // The defaults of the settings no settings type holds; the others are read from those types.
+    static let defaultExitTimeout = 60.0
+    static let defaultLogLevel = "info"
 
     func run() throws {
         let environment = Environment(ProcessInfo.processInfo.environment)
-        let level = try environment.resolve(logLevel, "LOG_LEVEL", default: "info")
+        let level = try environment.resolve(logLevel, "LOG_LEVEL", default: Self.defaultLogLevel)
         guard let logLevel = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level '\(level)'") }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -100,7 +104,7 @@ struct ServeCommand: ParsableCommand {
         logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(models.map(\.name))",
                                             "default_model": "\(service.defaultModel)"])
 
-        let drain = ShutdownOnSignal(service: service, exitTimeout: try environment.resolve(exitTimeout, "EXIT_TIMEOUT", default: 60.0))
+        let drain = ShutdownOnSignal(service: service, exitTimeout: try environment.resolve(exitTimeout, "EXIT_TIMEOUT", default: Self.defaultExitTimeout))
         drain.waitForDrain()
         transport.stop()
         service.uploads.removeAll()
