@@ -16,6 +16,13 @@ public struct DecoderLimits: Sendable, Equatable {
         self.maxFramesPerCall = maxFramesPerCall
         self.maxDuration = maxDuration
     }
+
+    /// Refuses a frame size past `maxPixelsPerFrame`, saying which size and which limit.
+    func check(frameWidth width: Int, height: Int) throws(DecodeError) {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard overflow || pixels > maxPixelsPerFrame else { return }
+        throw .videoTooLarge("declared frame size \(width)×\(height) exceeds --max-pixels (\(maxPixelsPerFrame) pixels per frame)")
+    }
 }
 
 /// How a `VideoDecoder` opens and decodes.

@@ -40,7 +40,7 @@ public final class VideoDecoder {
         _ = DecoderLog.installRouting
         self.options = options
         let container = try ContainerPolicy.detectContainer(path: path)
-        let format = try Self.openContainer(path: path, container: container, log: log)
+        let format = try Self.openContainer(path: path, container: container, limits: options.limits, log: log)
         self.format = format
         // From here on `deinit` does not run if init throws, so every failure path frees what it made.
         var streamIndex: Int32 = -1
@@ -87,7 +87,7 @@ public final class VideoDecoder {
 
     /// Opens the demuxer `container` on `path` through the `file` protocol only.
     private static func openContainer(
-        path: String, container: UnsafePointer<AVInputFormat>, log: DecoderLog
+        path: String, container: UnsafePointer<AVInputFormat>, limits: DecoderLimits, log: DecoderLog
     ) throws(DecodeError) -> UnsafeMutablePointer<AVFormatContext> {
         var format: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context()
         format!.pointee.opaque = log.opaquePointer
@@ -98,6 +98,10 @@ public final class VideoDecoder {
         // On failure avformat_open_input frees the context and sets it to nil.
         let result = avformat_open_input(&format, "file:" + path, container, &settings)
         guard result >= 0, let format else {
+            let name = String(cString: container.pointee.name)
+            if name == "yuv4mpegpipe", let size = Y4MHeader.declaredFrameSize(path: path) {
+                try limits.check(frameWidth: size.width, height: size.height)
+            }
             throw .undecodable("cannot open the \(String(cString: container.pointee.name)) container: \(ffmpegMessage(result))")
         }
         return format
@@ -127,10 +131,7 @@ public final class VideoDecoder {
     private func checkLimits() throws(DecodeError) {
         let limits = options.limits
         let parameters = stream.pointee.codecpar.pointee
-        let pixels = Int(parameters.width) * Int(parameters.height)
-        if pixels > limits.maxPixelsPerFrame {
-            throw .videoTooLarge("frames of \(parameters.width)×\(parameters.height) pass the limit of \(limits.maxPixelsPerFrame) pixels")
-        }
+        try limits.check(frameWidth: Int(parameters.width), height: Int(parameters.height))
         if info.duration > limits.maxDuration {
             throw .videoTooLarge("a duration of \(Int(info.duration)) s passes the limit of \(Int(limits.maxDuration)) s")
         }

@@ -148,6 +148,20 @@ struct OpeningTests {
         _ = try VideoDecoder(path: video.path, options: DecoderOptions(limits: DecoderLimits(maxPixelsPerFrame: 64 * 48, maxDuration: 2)))
     }
 
+    @Test("A frame size past the limit is refused naming the size and the limit, also where FFmpeg cannot open the file at all")
+    func declaredFrameSize() throws {
+        let video = try TestVideos.indexed(in: directory, frames: 10, width: 64, height: 48)
+        #expect(throws: DecodeError.videoTooLarge("declared frame size 64×48 exceeds --max-pixels (3000 pixels per frame)")) {
+            try VideoDecoder(path: video.path, options: DecoderOptions(limits: DecoderLimits(maxPixelsPerFrame: 3000)))
+        }
+        // FFmpeg's y4m demuxer fails on this header with "Device or resource busy".
+        let huge = try TestVideos.file(in: directory, name: "huge.y4m",
+                                       contents: Data("YUV4MPEG2 W16384 H16384 F25:1 Ip A1:1 C420jpeg\nFRAME\n".utf8) + Data(count: 4096))
+        #expect(throws: DecodeError.videoTooLarge("declared frame size 16384×16384 exceeds --max-pixels (33177600 pixels per frame)")) {
+            try VideoDecoder(path: huge.path)
+        }
+    }
+
     /// Expects opening `path` to fail with the case `kind` makes, whatever its message (which must say something).
     private func expectRefusal(_ kind: (String) -> DecodeError, path: String, options: DecoderOptions = .init()) throws {
         do {
