@@ -19,6 +19,9 @@ public enum APIError: Error, Equatable, Sendable {
     case notReady
     case draining
     case timeout(milliseconds: Int)
+    /// The client closed its connection before the answer: for logs and metrics only (nginx's 499), as no one
+    /// is left to read it.
+    case clientClosed
     /// A bug: the message is logged with the request id, the client sees a generic text.
     case `internal`(String)
 
@@ -32,6 +35,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .noVideoStream, .undecodable, .videoTooLarge: 422
         case .busy, .notReady, .draining: 503
         case .timeout: 504
+        case .clientClosed: 499
         case .internal: 500
         }
     }
@@ -53,6 +57,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .notReady: "NOT_READY"
         case .draining: "DRAINING"
         case .timeout: "TIMEOUT"
+        case .clientClosed: "CLIENT_CLOSED"
         case .internal: "INTERNAL"
         }
     }
@@ -70,6 +75,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .notReady: "the server is still loading its models"
         case .draining: "the server is shutting down and takes no new work"
         case .timeout(let milliseconds): "the request did not finish within its deadline of \(milliseconds) ms"
+        case .clientClosed: "the client closed the connection before the answer"
         case .internal: "internal error; the server logged it with this request id"
         }
     }

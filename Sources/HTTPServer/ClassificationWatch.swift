@@ -83,7 +83,7 @@ final class ClassificationWatch: @unchecked Sendable {
         for entry in condition.withLock({ entries }) where !entry.reply.isSent {
             if entry.isClientGone() {
                 queue.cancel(entry.ticket)
-                entry.reply(.error(.badRequest("the client closed the connection"), requestID: entry.requestID))
+                entry.reply(.error(.clientClosed, requestID: entry.requestID))
             } else if now >= entry.deadline {
                 queue.cancel(entry.ticket)
                 entry.reply(.error(.timeout(milliseconds: entry.timeout.inMilliseconds), requestID: entry.requestID))

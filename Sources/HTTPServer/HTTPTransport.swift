@@ -227,11 +227,14 @@ public final class HTTPTransport: @unchecked Sendable {
     /// libmicrohttpd is done with the request (answered, or the client left): its log line is written and
     /// its files go.
     fileprivate func finish(_ exchange: Exchange) {
-        if exchange.response == nil, let delivered = exchange.delivery.withLock({ $0.answer }) {
-            // The client left while its connection was suspended: libmicrohttpd closed it without asking for the
-            // answer, which is counted and logged all the same.
-            exchange.response = delivered
-            service.count(route: routeLabel(exchange), response: delivered, received: exchange.received,
+        if exchange.response == nil {
+            // libmicrohttpd closed the connection without asking for an answer: the client left while its
+            // connection was suspended (the answer that came is counted), or mid-body (CLIENT_CLOSED), or went
+            // on sending past a refusal (the refusal).
+            let unsent = exchange.delivery.withLock({ $0.answer })
+                ?? .error(exchange.refusal ?? .clientClosed, requestID: exchange.head.id)
+            exchange.response = unsent
+            service.count(route: routeLabel(exchange), response: unsent, received: exchange.received,
                           uploadBytes: exchange.receiver?.received ?? 0)
         }
         if let response = exchange.response {
@@ -251,7 +254,10 @@ public final class HTTPTransport: @unchecked Sendable {
         return box.values
     }
 
-    /// Whether the peer has closed its end: readable with nothing to read.
+    /// Whether the peer has closed its end: readable with nothing to read. A client that only half-closed
+    /// (`shutdown(SHUT_WR)`) looks the same, and is taken as gone: libmicrohttpd 0.9 closes a connection
+    /// whose peer's end it reads (`read_closed`, "TODO: handle remote shut WR" in its sources), so it could
+    /// not be answered after its connection is resumed anyway.
     static func peerClosed(_ socket: Int32) -> Bool {
         guard socket >= 0 else { return false }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)

@@ -41,7 +41,8 @@ extension VividService {
                      ticket: WorkQueue.Ticket) -> Response {
         let now = ContinuousClock.now
         metrics.observe("vivid_queue_wait_seconds", seconds: (now - ticket.submitted).inSeconds)
-        guard !ticket.isCancelled else { return .error(.badRequest("cancelled"), requestID: request.head.id) }
+        // A cancelled job's answer goes nowhere: the watch that cancelled it has answered (TIMEOUT or CLIENT_CLOSED).
+        guard !ticket.isCancelled else { return .error(.clientClosed, requestID: request.head.id) }
         do {
             var answer = try model.classify(path: upload.path, options: parameters.options, isCancelled: { ticket.isCancelled })
             // One instant ends both the answer's total and Server-Timing's classify, so that queue + classify ≤
@@ -62,7 +63,7 @@ extension VividService {
                                   "forward_ms": "\(answer.timing.forward)", "model": model.name]
             return response
         } catch is CancellationError {
-            return .error(.badRequest("cancelled"), requestID: request.head.id)
+            return .error(.clientClosed, requestID: request.head.id)
         } catch {
             let report = ErrorReport(error)
             if report.isInternal {

@@ -77,8 +77,8 @@ public final class Classifier: Sendable {
     }
 
     /// Decodes, samples, forwards each temporal clip as its frames arrive, and aggregates: every class's
-    /// probability, before top-k. `isCancelled` is asked before each clip's forward pass; once it says yes,
-    /// no more clips are forwarded and the call throws `CancellationError`.
+    /// probability, before top-k. `isCancelled` is asked before each frame is decoded and each clip's forward
+    /// pass; once it says yes, decoding and forwarding stop and the call throws `CancellationError`.
     public func evaluate(path: String, options: ClassifyOptions, isCancelled: () -> Bool = { false }) throws -> Evaluation {
         let clock = ContinuousClock()
         let start = clock.now
@@ -93,7 +93,10 @@ public final class Classifier: Sendable {
         var failure: ModelError?
         var cancelled = false
         var frameTimes = [[Double]](repeating: [], count: plan.settings.temporalViews)
-        try ClipReader.forEachClip(from: decoder, plan: plan) { clip in
+        try ClipReader.forEachClip(from: decoder, plan: plan, stoppingWhen: {
+            cancelled = cancelled || isCancelled()
+            return cancelled || failure != nil
+        }) { clip in
             frameTimes[clip.temporalIndex] = clip.frameTimestamps
             cancelled = cancelled || isCancelled()
             guard failure == nil, !cancelled else { return }

@@ -7,12 +7,14 @@ public enum ClipReader {
     /// Decodes the plan's frames and hands each temporal clip to `body` as soon as its last frame is in.
     ///
     /// Peak memory is the clips overlapping the current time plus one frame at the short side, whatever
-    /// the video's length; clips arrive in temporal order.
+    /// the video's length; clips arrive in temporal order. Once `stop` says yes (it is asked before every
+    /// frame), decoding ends and the clips not yet complete never arrive.
     ///
     /// - Throws: `DecodeError` from decoding.
-    public static func forEachClip(from decoder: VideoDecoder, plan: ViewPlan, _ body: (SampledClip) -> Void) throws(DecodeError) {
+    public static func forEachClip(from decoder: VideoDecoder, plan: ViewPlan, stoppingWhen stop: () -> Bool = { false },
+                                   _ body: (SampledClip) -> Void) throws(DecodeError) {
         var assembler = ClipAssembler(plan: plan)
-        try decoder.decodeFrames(at: plan.frameTimes, shortSide: plan.settings.shortSide) { index, frame in
+        try decoder.decodeFrames(at: plan.frameTimes, shortSide: plan.settings.shortSide, stoppingWhen: stop) { index, frame in
             for clip in assembler.add(frame, forFrame: index) { body(clip) }
         }
     }

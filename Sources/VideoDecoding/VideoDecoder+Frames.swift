@@ -17,9 +17,11 @@ extension VideoDecoder {
     /// - Parameters:
     ///   - times: ascending presentation times in seconds from the first frame.
     ///   - shortSide: the upright short side of the delivered frames in pixels; nil keeps the coded size.
+    ///   - stop: asked before each frame is decoded; once it says yes, decoding ends and the call returns with
+    ///     the remaining times unanswered (a cancelled request stops within one frame).
     /// - Throws: `DecodeError.videoTooLarge` past `maxFramesPerCall`; `.undecodable` when no frame decodes.
     public func decodeFrames(
-        at times: [Double], shortSide: Int?, _ body: (_ index: Int, _ frame: DecodedFrame) -> Void
+        at times: [Double], shortSide: Int?, stoppingWhen stop: () -> Bool = { false }, _ body: (_ index: Int, _ frame: DecodedFrame) -> Void
     ) throws(DecodeError) {
         precondition(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "times must be ascending")
         var cursor = FrameCursor(times: times, tolerance: 0.25 / info.fps)
@@ -31,6 +33,7 @@ extension VideoDecoder {
         seekIfWorthwhile(to: cursor.nextTime, tolerance: cursor.tolerance)
 
         while !cursor.isFinished {
+            if stop() { return }
             let result = avcodec_receive_frame(codec, received)
             if result == vivid_ff_error_again() {
                 if draining { break }

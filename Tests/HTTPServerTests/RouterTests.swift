@@ -114,7 +114,7 @@ private final class AnswerBox: @unchecked Sendable {
 }
 
 /// A job holding a queue's worker until released, as a long classification would.
-final class HeldWorker {
+final class HeldWorker: Sendable {
     private let gate = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 

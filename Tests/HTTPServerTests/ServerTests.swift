@@ -16,6 +16,18 @@ struct RunningServer {
         transport = try HTTPTransport(service: fixture.service, settings: TransportSettings(host: "127.0.0.1", port: 0))
     }
 
+    /// The metrics page once it contains `line` (the request that counts it may still be ending), or after 10 s.
+    func metrics(showing line: String) -> String {
+        let deadline = Date().addingTimeInterval(10)
+        var metrics = ""
+        repeat {
+            metrics = fixture.service.metrics.render(queue: fixture.service.queue.depth)
+            if metrics.contains(line) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        } while Date() < deadline
+        return metrics
+    }
+
     /// Waits until no request is in flight, then checks that no upload is left on disk.
     func expectNoUploadsLeft() {
         let deadline = Date().addingTimeInterval(5)
@@ -127,8 +139,11 @@ struct ServerTests {
         #expect(reply.status == 404 && reply.code == "NOT_FOUND")
         reply = try server.client.send("POST", "/classify?model=nope", headers: [("Content-Type", "video/mp4")], body: video)
         #expect(reply.status == 404 && reply.code == "UNKNOWN_MODEL")
-        // A client that leaves half-way through its upload.
+        // A client that leaves half-way through its upload: counted as CLIENT_CLOSED, nginx's 499.
         try server.client.abandon("/classify", headers: [("Content-Type", "video/mp4")], declaredLength: video.count, sent: video.prefix(1000))
+        let closed = "vivid_failures_total{reason=\"client_closed\"} 1"
+        #expect(server.metrics(showing: closed).contains(closed))
+        #expect(server.metrics(showing: "status=\"499\"").contains("status=\"499\""))
 
         reply = try server.client.get("/status")
         #expect(reply.status == 200 && reply.json["status"] as? String == "ok")
@@ -143,17 +158,21 @@ struct ServerTests {
         defer { worker.release() }
         let video = try Data(contentsOf: server.fixture.video)
         try server.client.abandon("/classify", headers: [("Content-Type", "video/mp4")], declaredLength: video.count, sent: video)
-        // While the worker is still held, the request ends: its job left the queue without running.
-        let deadline = Date().addingTimeInterval(10)
-        var metrics = ""
-        while Date() < deadline {
-            metrics = server.fixture.service.metrics.render(queue: queue.depth)
-            if metrics.contains("vivid_failures_total{reason=\"bad_request\"} 1") { break }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        #expect(metrics.contains("vivid_failures_total{reason=\"bad_request\"} 1"), "\(metrics)")
+        // While the worker is still held, the request ends as CLIENT_CLOSED: its job left the queue without running.
+        let closed = "vivid_failures_total{reason=\"client_closed\"} 1"
+        let metrics = server.metrics(showing: closed)
+        #expect(metrics.contains(closed), "\(metrics)")
         #expect(queue.depth == WorkQueue.Depth(running: 1, waiting: 0, capacity: 2))
         server.expectNoUploadsLeft()
+    }
+
+    @Test("A client that half-closes its side after a complete request gets an answer made at once")
+    func halfClose() throws {
+        let server = try RunningServer()
+        let reply = try server.client.send("GET", "/status", halfClose: true)
+        #expect(reply.status == 200 && reply.json["status"] as? String == "ok", "\(reply.text)")
+        let refused = try server.client.send("POST", "/classify?top_k=0", headers: [("Content-Type", "video/mp4")], body: Data(count: 100), halfClose: true)
+        #expect(refused.status == 400 && refused.code == "INVALID_PARAMETER", "\(refused.text)")
     }
 
     @Test("The recorded clips of ../shared/videos upload and classify",

@@ -22,9 +22,9 @@ struct TestClient {
     let port: UInt16
 
     /// Sends one request (`Connection: close`) and reads the answer. A body is sent with its length, or in
-    /// 64 KiB chunks when `chunked`.
+    /// 64 KiB chunks when `chunked`; `halfClose` ends the sending side once the request is out.
     func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: Data? = nil,
-              chunked: Bool = false) throws -> Reply {
+              chunked: Bool = false, halfClose: Bool = false) throws -> Reply {
         let socket = try connect()
         defer { close(socket) }
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
@@ -45,6 +45,7 @@ struct TestClient {
                 _ = write(socket, body)
             }
         }
+        if halfClose { shutdown(socket, Int32(SHUT_WR)) }
         return try parse(readAll(socket))
     }
 

@@ -98,6 +98,17 @@ struct ClassifierTests {
         }
     }
 
+    @Test("A cancelled classification throws CancellationError, whether cancelled before decoding or between clips")
+    func cancellation() throws {
+        let classifier = try classifier()
+        let video = try TestVideos.indexed(in: directory, frames: 100, width: 32, height: 24)
+        #expect(throws: CancellationError.self) { try classifier.classify(path: video.path, isCancelled: { true }) }
+        var asked = 0
+        #expect(throws: CancellationError.self) {
+            try classifier.classify(path: video.path, isCancelled: { asked += 1; return asked > 30 })
+        }
+    }
+
     @Test("Label files must match the heads")
     func labelFiles() throws {
         let config = TinyModels.factorisedConfig(labels: true)

@@ -107,6 +107,17 @@ struct FrameDecodingTests {
         #expect(!decoder.warnings.isEmpty)
     }
 
+    @Test("Decoding ends once told to stop: the frames after it are neither delivered nor decoded")
+    func stopping() throws {
+        let video = try TestVideos.indexed(in: directory, frames: 100, width: 32, height: 24)
+        let decoder = try VideoDecoder(path: video.path)
+        var delivered = 0
+        try decoder.decodeFrames(at: (0..<100).map { Double($0) / 25 }, shortSide: nil, stoppingWhen: { delivered >= 10 }) { _, _ in delivered += 1 }
+        #expect(delivered == 10)
+        // A frame is delivered when the next one arrives, and the codec may hold a few back: far fewer than 100.
+        #expect(decoder.framesDecoded < 20, "\(decoder.framesDecoded) frames decoded")
+    }
+
     @Test("Decoding more frames than allowed in one call is VIDEO_TOO_LARGE")
     func frameLimit() throws {
         let video = try TestVideos.indexed(in: directory, frames: 100, encoder: ["-c:v", "libx264", "-g", "1000"])
