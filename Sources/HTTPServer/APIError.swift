@@ -19,6 +19,9 @@ public enum APIError: Error, Equatable, Sendable {
     case notReady
     case draining
     case timeout(milliseconds: Int)
+    /// A request body arrived slower than the minimum rate and its connection was closed: for logs and metrics
+    /// (the client is not answered mid-body).
+    case slowBody(minimumRate: Int)
     /// The client closed its connection before the answer: for logs and metrics only (nginx's 499), as no one
     /// is left to read it.
     case clientClosed
@@ -36,6 +39,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .busy, .notReady, .draining: 503
         case .timeout: 504
         case .clientClosed: 499
+        case .slowBody: 408
         case .internal: 500
         }
     }
@@ -58,6 +62,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .draining: "DRAINING"
         case .timeout: "TIMEOUT"
         case .clientClosed: "CLIENT_CLOSED"
+        case .slowBody: "REQUEST_TIMEOUT"
         case .internal: "INTERNAL"
         }
     }
@@ -76,6 +81,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .draining: "the server is shutting down and takes no new work"
         case .timeout(let milliseconds): "the request did not finish within its deadline of \(milliseconds) ms"
         case .clientClosed: "the client closed the connection before the answer"
+        case .slowBody(let rate): "the request's body arrived slower than \(rate) bytes/s"
         case .internal: "internal error; the server logged it with this request id"
         }
     }

@@ -33,54 +33,32 @@ final class ClassificationWatch: @unchecked Sendable {
 
     static let interval: TimeInterval = 0.02
     private let queue: WorkQueue
-    private let condition = NSCondition()
+    private let lock = NSLock()
     private var entries: [Entry] = []
-    private var stopped = false
+    private let thread = SweepThread(name: "vivid-watch", interval: ClassificationWatch.interval)
 
     init(queue: WorkQueue) {
         self.queue = queue
-        let thread = Thread { [self] in run() }
-        thread.name = "vivid-watch"
-        thread.start()
+        thread.start(hasWork: { [self] in lock.withLock { !entries.isEmpty } }, sweep: { [self] in sweep() })
     }
 
     /// Watches `ticket` until `reply` has been sent.
     func watch(_ ticket: WorkQueue.Ticket, deadline: ContinuousClock.Instant, timeout: Duration, requestID: String,
                isClientGone: @escaping @Sendable () -> Bool, reply: Reply) {
-        condition.withLock {
+        lock.withLock {
             entries.append(Entry(ticket: ticket, deadline: deadline, timeout: timeout, isClientGone: isClientGone,
                                  requestID: requestID, reply: reply))
-            condition.signal()
         }
+        thread.wake()
     }
 
     /// Ends the thread (the owner is going away).
-    func stop() {
-        condition.withLock {
-            stopped = true
-            condition.signal()
-        }
-    }
-
-    private func run() {
-        condition.lock()
-        while !stopped {
-            if entries.isEmpty {
-                condition.wait()
-                continue
-            }
-            condition.unlock()
-            Thread.sleep(forTimeInterval: Self.interval)
-            sweep()
-            condition.lock()
-        }
-        condition.unlock()
-    }
+    func stop() { thread.stop() }
 
     /// Answers the entries whose deadline has passed or whose client has gone, and forgets the answered ones.
     private func sweep() {
         let now = ContinuousClock.now
-        for entry in condition.withLock({ entries }) where !entry.reply.isSent {
+        for entry in lock.withLock({ entries }) where !entry.reply.isSent {
             if entry.isClientGone() {
                 queue.cancel(entry.ticket)
                 entry.reply(.error(.clientClosed, requestID: entry.requestID))
@@ -89,6 +67,6 @@ final class ClassificationWatch: @unchecked Sendable {
                 entry.reply(.error(.timeout(milliseconds: entry.timeout.inMilliseconds), requestID: entry.requestID))
             }
         }
-        condition.withLock { entries.removeAll { $0.reply.isSent } }
+        lock.withLock { entries.removeAll { $0.reply.isSent } }
     }
 }

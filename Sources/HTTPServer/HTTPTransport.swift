@@ -11,14 +11,26 @@ public struct TransportSettings: Sendable {
     public var port: UInt16
     /// Connections open at once, those waiting for a classification included.
     public var connectionLimit: Int
+    /// Connections open at once from one client address; 0 for no limit (behind a proxy every connection
+    /// comes from the proxy's address).
+    public var connectionsPerAddress: Int
     /// Seconds a connection may stay silent before it is closed.
     public var idleTimeout: Int
+    /// How long a request's headers may take to arrive, from the connection's start or the previous answer;
+    /// also the grace before a body's rate is held to `minimumBodyRate`.
+    public var headerTimeout: Duration
+    /// Bytes per second a request body must average once past `headerTimeout`; 0 for no minimum.
+    public var minimumBodyRate: Int
 
-    public init(host: String = "0.0.0.0", port: UInt16 = 8080, connectionLimit: Int = 64, idleTimeout: Int = 60) {
+    public init(host: String = "0.0.0.0", port: UInt16 = 8080, connectionLimit: Int = 256, connectionsPerAddress: Int = 32,
+                idleTimeout: Int = 60, headerTimeout: Duration = .seconds(20), minimumBodyRate: Int = 500) {
         self.host = host
         self.port = port
         self.connectionLimit = connectionLimit
+        self.connectionsPerAddress = connectionsPerAddress
         self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
+        self.minimumBodyRate = minimumBodyRate
     }
 }
 
@@ -29,6 +41,7 @@ public struct TransportSettings: Sendable {
 public final class HTTPTransport: @unchecked Sendable {
     public let service: VividService
     let router: Router
+    fileprivate let connectionGuard: ConnectionGuard
     private var daemon: OpaquePointer?
     /// Exchanges whose connection is suspended, waiting for their answer; resumed before the daemon stops.
     private let waiting = Mutex<[ObjectIdentifier: Exchange]>([:])
@@ -38,6 +51,10 @@ public final class HTTPTransport: @unchecked Sendable {
     public init(service: VividService, settings: TransportSettings) throws(APIError) {
         self.service = service
         router = service.router
+        connectionGuard = ConnectionGuard(headerTimeout: settings.headerTimeout, minimumBodyRate: settings.minimumBodyRate) { reason in
+            service.metrics.increment("vivid_connections_closed_total", labels: [("reason", reason.rawValue)])
+            service.logger.notice("connection closed", metadata: ["reason": "\(reason.rawValue)"])
+        }
         var address = try SocketAddress(host: settings.host, port: settings.port)
         let context = Unmanaged.passUnretained(self).toOpaque()
         // poll(), not epoll: with epoll libmicrohttpd 0.9.75 missed a client's close that came with its last bytes
@@ -47,12 +64,14 @@ public final class HTTPTransport: @unchecked Sendable {
         let started = address.withPointer { socketAddress in
             var options = [
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: settings.connectionLimit, ptr_value: nil),
+                MHD_OptionItem(option: .PER_IP_CONNECTION_LIMIT, value: settings.connectionsPerAddress, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: settings.idleTimeout, ptr_value: nil),
                 // The library's default. A larger pool reads uploads in bigger pieces but is mapped, zeroed page by
                 // page and unmapped for every connection (Benchmarks/RESULTS.md); the upload receiver gathers the
                 // small pieces into large writes instead.
                 MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: 32 << 10, ptr_value: nil),
                 MHD_OptionItem(option: .NOTIFY_COMPLETED, value: unsafeBitCast(requestCompleted, to: Int.self), ptr_value: context),
+                MHD_OptionItem(option: .NOTIFY_CONNECTION, value: unsafeBitCast(connectionNotified, to: Int.self), ptr_value: context),
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: socketAddress),
                 MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
             ]
@@ -78,6 +97,7 @@ public final class HTTPTransport: @unchecked Sendable {
         while service.activeRequests > 0 && ContinuousClock.now < deadline { usleep(2000) }
         MHD_stop_daemon(daemon)
         self.daemon = nil
+        connectionGuard.stop()
     }
 
     // MARK: Requests
@@ -115,9 +135,15 @@ public final class HTTPTransport: @unchecked Sendable {
             let exchange = Exchange(head: head, connection: connection)
             state.pointee = Unmanaged.passRetained(exchange).toOpaque()
             service.requestBegan()
+            connectionGuard.headersReceived(connection)
             return begin(exchange, connection)
         }
         let exchange = Unmanaged<Exchange>.fromOpaque(stored).takeUnretainedValue()
+        if size.pointee > 0 {
+            connectionGuard.bodyReceived(connection, bytes: size.pointee)
+        } else {
+            connectionGuard.requestReceived(connection)
+        }
         if exchange.answered {
             size.pointee = 0  // answered early: the rest of the body is read and dropped
             return .YES
@@ -227,12 +253,15 @@ public final class HTTPTransport: @unchecked Sendable {
     /// libmicrohttpd is done with the request (answered, or the client left): its log line is written and
     /// its files go.
     fileprivate func finish(_ exchange: Exchange) {
+        connectionGuard.requestEnded(exchange.connection)
         if exchange.response == nil {
             // libmicrohttpd closed the connection without asking for an answer: the client left while its
             // connection was suspended (the answer that came is counted), or mid-body (CLIENT_CLOSED), or went
-            // on sending past a refusal (the refusal).
+            // on sending past a refusal (the refusal), or sent its body too slowly (the guard closed it).
+            let slow = connectionGuard.reasonClosed(exchange.connection) == .slowBody
             let unsent = exchange.delivery.withLock({ $0.answer })
-                ?? .error(exchange.refusal ?? .clientClosed, requestID: exchange.head.id)
+                ?? .error(exchange.refusal ?? (slow ? .slowBody(minimumRate: connectionGuard.minimumBodyRate) : .clientClosed),
+                          requestID: exchange.head.id)
             exchange.response = unsent
             service.count(route: routeLabel(exchange), response: unsent, received: exchange.received,
                           uploadBytes: exchange.receiver?.received ?? 0)
@@ -284,6 +313,16 @@ private let accessHandler: MHD_AccessHandlerCallback = { context, connection, ur
     guard let context, let connection, let url, let method, let size, let state else { return .NO }
     let transport = Unmanaged<HTTPTransport>.fromOpaque(context).takeUnretainedValue()
     return transport.handle(connection, url: String(cString: url), method: String(cString: method), data: data, size: size, state: state)
+}
+
+private let connectionNotified: MHD_NotifyConnectionCallback = { context, connection, _, code in
+    guard let context, let connection else { return }
+    let transport = Unmanaged<HTTPTransport>.fromOpaque(context).takeUnretainedValue()
+    if code == .CONNECTION_NOTIFY_STARTED {
+        transport.connectionGuard.opened(connection, socket: vivid_mhd_connection_socket(connection))
+    } else {
+        transport.connectionGuard.closed(connection)
+    }
 }
 
 private let requestCompleted: MHD_RequestCompletedCallback = { context, _, state, _ in

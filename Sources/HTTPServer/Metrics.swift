@@ -17,10 +17,13 @@ public final class Metrics: @unchecked Sendable {
         }
     }
 
-    /// A family's name, help and type, in the order they are written.
+    /// A family's name, help and type, in the order they are written. A counter without labels is written as 0
+    /// before its first increment; one with labels only once it has some.
     private static let families: [(name: String, type: String, help: String)] = [
         ("vivid_requests_total", "counter", "Requests answered, by route and HTTP status."),
         ("vivid_failures_total", "counter", "Requests answered with an error, by reason (the error code, lower-cased)."),
+        ("vivid_connections_closed_total", "counter",
+         "Connections closed for want of progress, by reason (header_timeout: headers not in by the deadline; slow_body: a body below the minimum rate)."),
         ("vivid_request_duration_seconds", "histogram", "Time from the request's headers to its answer, by route."),
         ("vivid_queue_wait_seconds", "histogram", "Time a classification waited for a worker."),
         ("vivid_decode_duration_seconds", "histogram", "Time spent decoding and sampling per classification."),
@@ -30,6 +33,8 @@ public final class Metrics: @unchecked Sendable {
         ("vivid_video_seconds_total", "counter", "Seconds of video classified."),
         ("vivid_upload_bytes_total", "counter", "Bytes of uploaded video received."),
     ]
+
+    private static let labelled: Set<String> = ["vivid_requests_total", "vivid_failures_total", "vivid_connections_closed_total"]
 
     private let lock = NSLock()
     /// Family name → label text (`route="/classify",status="200"`) → value.
@@ -70,8 +75,7 @@ public final class Metrics: @unchecked Sendable {
                     text += "\(family.name)_count\(Self.braced(labels)) \(histogram.count)\n"
                 }
             } else {
-                let values = counters[family.name] ?? (family.type == "counter" && !family.name.hasPrefix("vivid_requests")
-                    && !family.name.hasPrefix("vivid_failures") ? ["": 0] : [:])
+                let values = counters[family.name] ?? (family.type == "counter" && !Self.labelled.contains(family.name) ? ["": 0] : [:])
                 for (labels, value) in values.sorted(by: { $0.key < $1.key }) {
                     text += "\(family.name)\(Self.braced(labels)) \(Self.number(value))\n"
                 }

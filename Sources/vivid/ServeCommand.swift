@@ -33,6 +33,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default \(Self.defaultExitTimeout)).") var exitTimeout: Double?
     @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default \(ServiceSettings().requestTimeout.inMilliseconds)).") var timeoutMs: Int?
     @Option(help: "Connections served at once (VIVID_CONNECTIONS; default \(TransportSettings().connectionLimit)).") var connections: Int?
+    @Option(help: "Connections served at once from one client address, 0 for no limit (VIVID_CONNECTIONS_PER_ADDRESS; default \(TransportSettings().connectionsPerAddress)).")
+    var connectionsPerAddress: Int?
+    @Option(help: "Seconds a request's headers may take; then a body must keep --min-body-rate (VIVID_HEADER_TIMEOUT; default \(TransportSettings().headerTimeout.inSeconds)).")
+    var headerTimeout: Double?
+    @Option(help: "Bytes per second a request body must average after --header-timeout, 0 for no minimum (VIVID_MIN_BODY_RATE; default \(TransportSettings().minimumBodyRate)).")
+    var minBodyRate: Int?
     @Option(help: "Largest frame in pixels (VIVID_MAX_PIXELS).") var maxPixels: Int?
     @Option(help: "Most frames decoded per request (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
     @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
@@ -100,7 +106,10 @@ struct ServeCommand: ParsableCommand {
         let transport = try HTTPTransport(service: service, settings: TransportSettings(
             host: try environment.resolve(host, "HOST", default: transportDefaults.host),
             port: UInt16(try environment.resolve(port, "PORT", default: Int(transportDefaults.port))),
-            connectionLimit: try environment.resolve(connections, "CONNECTIONS", default: transportDefaults.connectionLimit)))
+            connectionLimit: try environment.resolve(connections, "CONNECTIONS", default: transportDefaults.connectionLimit),
+            connectionsPerAddress: try environment.resolve(connectionsPerAddress, "CONNECTIONS_PER_ADDRESS", default: transportDefaults.connectionsPerAddress),
+            headerTimeout: .milliseconds(Int(1000 * (try environment.resolve(headerTimeout, "HEADER_TIMEOUT", default: transportDefaults.headerTimeout.inSeconds)))),
+            minimumBodyRate: try environment.resolve(minBodyRate, "MIN_BODY_RATE", default: transportDefaults.minimumBodyRate)))
         logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(models.map(\.name))",
                                             "default_model": "\(service.defaultModel)"])
 

@@ -11,9 +11,10 @@ struct RunningServer {
     let transport: HTTPTransport
     var client: TestClient { TestClient(port: transport.port) }
 
-    init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20) throws {
+    init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20,
+         transport settings: TransportSettings = TransportSettings(host: "127.0.0.1", port: 0)) throws {
         fixture = try ServiceFixture(queue: queue, maxUploadBytes: maxUploadBytes)
-        transport = try HTTPTransport(service: fixture.service, settings: TransportSettings(host: "127.0.0.1", port: 0))
+        transport = try HTTPTransport(service: fixture.service, settings: settings)
     }
 
     /// The metrics page once it contains `line` (the request that counts it may still be ending), or after 10 s.
@@ -164,6 +165,52 @@ struct ServerTests {
         #expect(metrics.contains(closed), "\(metrics)")
         #expect(queue.depth == WorkQueue.Depth(running: 1, waiting: 0, capacity: 2))
         server.expectNoUploadsLeft()
+    }
+
+    @Test("Slow clients are closed and counted: headers not in by the deadline (however often a byte comes), a body below the minimum rate")
+    func slowClients() throws {
+        let server = try RunningServer(transport: TransportSettings(host: "127.0.0.1", port: 0, headerTimeout: .seconds(1), minimumBodyRate: 10_000))
+        let headers = try server.client.open(sending: Data("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8))
+        defer { close(headers) }
+        let body = try server.client.open(sending: Data("POST /classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\nContent-Length: 1000000\r\n\r\n".utf8))
+        defer { close(body) }
+        // A byte of header and 100 bytes of body every 100 ms: each resets libmicrohttpd's idle timeout.
+        var closed = (headers: false, body: false)
+        for _ in 0..<100 where !(closed.headers && closed.body) {
+            closed.headers = closed.headers || !server.client.trickle(headers, Data("X".utf8)) || TestClient.isClosed(headers)
+            closed.body = closed.body || !server.client.trickle(body, Data(count: 100)) || TestClient.isClosed(body)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(closed.headers && closed.body)
+        let metrics = server.metrics(showing: "status=\"408\"")
+        #expect(metrics.contains("vivid_connections_closed_total{reason=\"header_timeout\"} 1"), "\(metrics)")
+        #expect(metrics.contains("vivid_connections_closed_total{reason=\"slow_body\"} 1"), "\(metrics)")
+        #expect(metrics.contains("vivid_requests_total{route=\"/classify\",status=\"408\"} 1"), "\(metrics)")
+        server.expectNoUploadsLeft()
+    }
+
+    @Test("80 slow-loris connections: one address gets its share (32), and /status from another still answers, as it does with 80 addresses")
+    func slowLoris() throws {
+        let server = try RunningServer()
+        let partial = Data("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
+        let fromOne = try (0..<80).map { _ in try server.client.open(from: "127.0.0.2", sending: partial) }
+        defer { fromOne.forEach { close($0) } }
+        let reply = try server.client.get("/status")
+        #expect(reply.status == 200 && reply.json["status"] as? String == "ok")
+        // libmicrohttpd accepts each connection past the address's limit and closes it at once (long before
+        // the header deadline of 20 s closes the others).
+        let share = TransportSettings().connectionsPerAddress
+        var refused = 0
+        for _ in 0..<50 where refused < 80 - share {
+            Thread.sleep(forTimeInterval: 0.1)
+            refused = fromOne.filter { TestClient.isClosed($0) }.count
+        }
+        #expect(refused == 80 - share)
+
+        let fromMany = try (1...80).map { try server.client.open(from: "127.0.1.\($0)", sending: partial) }
+        defer { fromMany.forEach { close($0) } }
+        #expect(try server.client.get("/status").status == 200)
+        #expect(fromMany.allSatisfy { !TestClient.isClosed($0) })
     }
 
     @Test("A client that half-closes its side after a complete request gets an answer made at once")

@@ -93,6 +93,24 @@ struct TestClient {
         return replies
     }
 
+    /// Opens a connection from `source` (any 127.x.y.z address) and sends `bytes`, leaving the request unfinished.
+    func open(from source: String = "127.0.0.1", sending bytes: Data) throws -> Int32 {
+        let socket = try connect(from: source)
+        _ = write(socket, bytes)
+        return socket
+    }
+
+    /// Sends `bytes` on `socket`; false once the server has closed it.
+    func trickle(_ socket: Int32, _ bytes: Data) -> Bool { write(socket, bytes) }
+
+    /// Whether the server has closed `socket`, waiting up to `seconds` for it to (a bound against a hang).
+    static func isClosed(_ socket: Int32, waiting seconds: Int32 = 0) -> Bool {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, seconds * 1000) > 0 else { return false }
+        var byte: UInt8 = 0
+        return recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) <= 0
+    }
+
     /// A multipart/form-data body with one file part.
     static func form(field: String = "video", filename: String = "clip.mp4", contents: Data) -> (contentType: String, body: Data) {
         let boundary = "vivid-test-\(UInt32.random(in: 0...UInt32.max))"
@@ -101,9 +119,19 @@ struct TestClient {
         return ("multipart/form-data; boundary=\(boundary)", body)
     }
 
-    private func connect() throws -> Int32 {
+    private func connect(from source: String = "127.0.0.1") throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(socket)
+            throw Failure(description: "bind to \(source): \(errno)")
+        }
         var timeout = timeval(tv_sec: 120, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
