@@ -9,6 +9,8 @@ public enum APIError: Error, Equatable, Sendable {
     case notFound(String)
     case unknownModel(String)
     case methodNotAllowed(allowed: [String])
+    /// A transfer coding other than chunked.
+    case notImplemented(String)
     case uploadTooLarge(limit: Int)
     case unsupportedMedia(String)
     case noVideoStream(String)
@@ -41,6 +43,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .clientClosed: 499
         case .slowBody: 408
         case .internal: 500
+        case .notImplemented: 501
         }
     }
 
@@ -64,6 +67,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .clientClosed: "CLIENT_CLOSED"
         case .slowBody: "REQUEST_TIMEOUT"
         case .internal: "INTERNAL"
+        case .notImplemented: "NOT_IMPLEMENTED"
         }
     }
 
@@ -71,7 +75,8 @@ public enum APIError: Error, Equatable, Sendable {
     public var message: String {
         switch self {
         case .badRequest(let text), .invalidParameter(let text), .missingVideo(let text), .notFound(let text),
-             .unsupportedMedia(let text), .noVideoStream(let text), .undecodable(let text), .videoTooLarge(let text):
+             .unsupportedMedia(let text), .noVideoStream(let text), .undecodable(let text), .videoTooLarge(let text),
+             .notImplemented(let text):
             text
         case .unknownModel(let name): "no model named \(quoted(name)) is loaded"
         case .methodNotAllowed(let allowed): "this route answers \(allowed.joined(separator: ", ")) only"

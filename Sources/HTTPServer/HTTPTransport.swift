@@ -136,6 +136,7 @@ public final class HTTPTransport: @unchecked Sendable {
             state.pointee = Unmanaged.passRetained(exchange).toOpaque()
             service.requestBegan()
             connectionGuard.headersReceived(connection)
+            if let error = framingError(connection) { return answer(exchange, connection, .error(error, requestID: head.id)) }
             return begin(exchange, connection)
         }
         let exchange = Unmanaged<Exchange>.fromOpaque(stored).takeUnretainedValue()
@@ -165,6 +166,20 @@ public final class HTTPTransport: @unchecked Sendable {
         if let refusal = exchange.refusal { return answer(exchange, connection, .error(refusal, requestID: exchange.head.id)) }
         if let delivered = exchange.delivery.withLock({ $0.answer }) { return answer(exchange, connection, delivered) }  // resumed
         return complete(exchange, connection)
+    }
+
+    /// How the body is delimited, checked as RFC 9112 §6 asks where libmicrohttpd does not: it reads a body by
+    /// the first of several `Content-Length` headers and takes `Content-Length` beside `Transfer-Encoding`, and an
+    /// unknown transfer coding leaves it reading until the client closes. An answer given now closes the
+    /// connection, as the body may not have been read.
+    private func framingError(_ connection: OpaquePointer) -> APIError? {
+        let lengths = allValues(connection, named: "content-length"), codings = allValues(connection, named: "transfer-encoding")
+        if Set(lengths).count > 1 { return .badRequest("conflicting Content-Length headers: \(lengths.map { quoted($0) }.joined(separator: ", "))") }
+        guard !codings.isEmpty else { return nil }
+        if !lengths.isEmpty { return .badRequest("Content-Length and Transfer-Encoding together") }
+        let coding = codings.joined(separator: ",").lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if coding != ["chunked"] { return .notImplemented("transfer coding \(quoted(codings.joined(separator: ", "))): only chunked is supported") }
+        return nil
     }
 
     /// The headers are in: match, admit, and either answer now or get ready for the body.
@@ -278,9 +293,18 @@ public final class HTTPTransport: @unchecked Sendable {
     private func routeLabel(_ exchange: Exchange) -> String { exchange.route?.pattern ?? router.label(for: exchange.head) }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [String: String] {
+        Dictionary(pairs(connection, kind), uniquingKeysWith: { _, last in last })
+    }
+
+    /// Every value of the header `name` (lower-case), repeated ones included.
+    private func allValues(_ connection: OpaquePointer, named name: String) -> [String] {
+        pairs(connection, .HEADER_KIND).filter { $0.0.lowercased() == name }.map(\.1)
+    }
+
+    private func pairs(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [(String, String)] {
         let box = ValueBox()
         MHD_get_connection_values(connection, kind, collectValue, Unmanaged.passUnretained(box).toOpaque())
-        return box.values
+        return box.pairs
     }
 
     /// Whether the peer has closed its end: readable with nothing to read. A client that only half-closed
@@ -299,13 +323,13 @@ public final class HTTPTransport: @unchecked Sendable {
 
 /// Collects key–value pairs from `MHD_get_connection_values`.
 private final class ValueBox {
-    var values: [String: String] = [:]
+    var pairs: [(String, String)] = []
 }
 
 private let collectValue: MHD_KeyValueIterator = { context, _, key, value in
     guard let context, let key else { return .YES }
     let box = Unmanaged<ValueBox>.fromOpaque(context).takeUnretainedValue()
-    box.values[String(cString: key)] = value.map { String(cString: $0) } ?? ""
+    box.pairs.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
     return .YES
 }
 

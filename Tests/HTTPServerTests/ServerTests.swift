@@ -213,6 +213,28 @@ struct ServerTests {
         #expect(fromMany.allSatisfy { !TestClient.isClosed($0) })
     }
 
+    @Test("Body framing as RFC 9112 asks: conflicting Content-Length and Content-Length with Transfer-Encoding are 400, an unknown transfer coding 501, each in JSON on a closed connection")
+    func framing() throws {
+        let server = try RunningServer()
+        let head = "POST /classify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
+        let cases: [(String, String, Int, String)] = [
+            ("two lengths", head + "Content-Length: 5\r\nContent-Length: 10\r\n\r\nhello", 400, "BAD_REQUEST"),
+            ("length and chunked", head + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, "BAD_REQUEST"),
+            ("gzip", head + "Transfer-Encoding: gzip\r\n\r\nabc", 501, "NOT_IMPLEMENTED"),
+            ("gzip then chunked", head + "Transfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 501, "NOT_IMPLEMENTED"),
+        ]
+        for (name, request, status, code) in cases {
+            // The server closes the connection after its answer, which is what ends `raw`'s read.
+            let reply = try server.client.raw(request)
+            #expect(reply.status == status && reply.code == code, "\(name): \(reply.status) \(reply.text)")
+            #expect(reply.headers["connection"] == "close", "\(name): \(reply.headers)")
+        }
+        // Repeated equal lengths are one length.
+        let video = try Data(contentsOf: server.fixture.video)
+        let reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "video/mp4"), ("Content-Length", "\(video.count)")], body: video)
+        #expect(reply.status == 200, "\(reply.text)")
+    }
+
     @Test("A client that half-closes its side after a complete request gets an answer made at once")
     func halfClose() throws {
         let server = try RunningServer()

@@ -60,6 +60,16 @@ struct TestClient {
 
     func get(_ target: String) throws -> Reply { try send("GET", target) }
 
+    /// Sends `request` as it is and reads until the server closes the connection (within 10 s).
+    func raw(_ request: String) throws -> Reply {
+        let socket = try connect()
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = write(socket, Data(request.utf8))
+        return try parse(readAll(socket))
+    }
+
     /// Sends requests one after another on one connection, the last with `Connection: close`, reading each
     /// answer by its Content-Length before sending the next. Bodies go raw, as `video/mp4`.
     func sendOnOneConnection(_ requests: [(method: String, target: String, body: Data?)]) throws -> [Reply] {
