@@ -105,11 +105,14 @@ public final class HTTPTransport: @unchecked Sendable {
     /// One request's state between libmicrohttpd's calls.
     final class Exchange: @unchecked Sendable {
         var head: RequestHead
+        /// The request line's version: only an HTTP/1.1 client may be sent an interim answer.
+        let version: String
         let received = ContinuousClock.now
         let socket: Int32
         let connection: OpaquePointer
         /// The route's answer and whether the connection is suspended for it: set from the answering thread.
-        let delivery = Mutex<(answer: Response?, suspended: Bool)>((nil, false))
+        /// While suspended, the watch may find that the client half-closed (`ClientEnd`).
+        let delivery = Mutex<(answer: Response?, suspended: Bool, clientEnd: ClientEnd)>((nil, false, .open))
         var route: Route?
         var receiver: UploadReceiver?
         /// The answer queued, kept for the log line written once it has been sent.
@@ -119,20 +122,21 @@ public final class HTTPTransport: @unchecked Sendable {
         var refusal: APIError?
         var discarded = 0
 
-        init(head: RequestHead, connection: OpaquePointer) {
+        init(head: RequestHead, version: String, connection: OpaquePointer) {
             self.head = head
+            self.version = version
             self.connection = connection
             socket = vivid_mhd_connection_socket(connection)
         }
     }
 
     /// libmicrohttpd calls this once with the headers, once per piece of body, and once at the body's end.
-    fileprivate func handle(_ connection: OpaquePointer, url: String, method: String, data: UnsafePointer<CChar>?,
+    fileprivate func handle(_ connection: OpaquePointer, url: String, method: String, version: String, data: UnsafePointer<CChar>?,
                             size: UnsafeMutablePointer<Int>, state: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let stored = state.pointee else {
             let head = RequestHead(method: method, path: url, query: values(connection, .GET_ARGUMENT_KIND),
                                    headers: values(connection, .HEADER_KIND))
-            let exchange = Exchange(head: head, connection: connection)
+            let exchange = Exchange(head: head, version: version, connection: connection)
             state.pointee = Unmanaged.passRetained(exchange).toOpaque()
             service.requestBegan()
             connectionGuard.headersReceived(connection)
@@ -207,9 +211,8 @@ public final class HTTPTransport: @unchecked Sendable {
         var request = Request(head: exchange.head, received: exchange.received)
         if let receiver = exchange.receiver {
             do throws(APIError) {
-                let socket = exchange.socket
                 request = Request(head: exchange.head, upload: try receiver.finish(), received: exchange.received, bodyReceived: .now,
-                                  isClientGone: { Self.peerClosed(socket) })
+                                  isClientGone: { [self] in isClientGone(exchange) })
             } catch {
                 return answer(exchange, connection, .error(error, requestID: exchange.head.id))
             }
@@ -229,14 +232,15 @@ public final class HTTPTransport: @unchecked Sendable {
     /// An answer for `exchange`, from any thread: the first is kept, and a suspended connection resumed to
     /// send it (libmicrohttpd then calls the handler again).
     private func deliver(_ response: Response, to exchange: Exchange) {
-        let resume = exchange.delivery.withLock { delivery -> Bool in
-            guard delivery.answer == nil else { return false }
+        let (resume, halfClosed) = exchange.delivery.withLock { delivery -> (Bool, Bool) in
+            guard delivery.answer == nil else { return (false, false) }
             delivery.answer = response
             defer { delivery.suspended = false }
-            return delivery.suspended
+            return (delivery.suspended, delivery.clientEnd == .halfClosed)
         }
         guard resume else { return }
         waiting.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(exchange)) }
+        if halfClosed { writeDirectly(response, to: exchange) }
         MHD_resume_connection(exchange.connection)
     }
 
@@ -252,7 +256,7 @@ public final class HTTPTransport: @unchecked Sendable {
         exchange.receiver?.removeFiles()
     }
 
-    private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
+    func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
         let response = service.seal(response, for: exchange.head, route: routeLabel(exchange), received: exchange.received,
                                     uploadBytes: exchange.receiver?.received ?? 0)
         exchange.response = response
@@ -290,7 +294,7 @@ public final class HTTPTransport: @unchecked Sendable {
     }
 
     /// The metrics label of the request's route, known once it matched (the router need not match again).
-    private func routeLabel(_ exchange: Exchange) -> String { exchange.route?.pattern ?? router.label(for: exchange.head) }
+    func routeLabel(_ exchange: Exchange) -> String { exchange.route?.pattern ?? router.label(for: exchange.head) }
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [String: String] {
         Dictionary(pairs(connection, kind), uniquingKeysWith: { _, last in last })
@@ -307,18 +311,7 @@ public final class HTTPTransport: @unchecked Sendable {
         return box.pairs
     }
 
-    /// Whether the peer has closed its end: readable with nothing to read. A client that only half-closed
-    /// (`shutdown(SHUT_WR)`) looks the same, and is taken as gone: libmicrohttpd 0.9 closes a connection
-    /// whose peer's end it reads (`read_closed`, "TODO: handle remote shut WR" in its sources), so it could
-    /// not be answered after its connection is resumed anyway.
-    static func peerClosed(_ socket: Int32) -> Bool {
-        guard socket >= 0 else { return false }
-        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, 0) > 0 else { return false }
-        if descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return true }
-        var byte: UInt8 = 0
-        return recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
-    }
+
 }
 
 /// Collects key–value pairs from `MHD_get_connection_values`.
@@ -333,10 +326,11 @@ private let collectValue: MHD_KeyValueIterator = { context, _, key, value in
     return .YES
 }
 
-private let accessHandler: MHD_AccessHandlerCallback = { context, connection, url, method, _, data, size, state in
+private let accessHandler: MHD_AccessHandlerCallback = { context, connection, url, method, version, data, size, state in
     guard let context, let connection, let url, let method, let size, let state else { return .NO }
     let transport = Unmanaged<HTTPTransport>.fromOpaque(context).takeUnretainedValue()
-    return transport.handle(connection, url: String(cString: url), method: String(cString: method), data: data, size: size, state: state)
+    return transport.handle(connection, url: String(cString: url), method: String(cString: method),
+                            version: version.map { String(cString: $0) } ?? "", data: data, size: size, state: state)
 }
 
 private let connectionNotified: MHD_NotifyConnectionCallback = { context, connection, _, code in

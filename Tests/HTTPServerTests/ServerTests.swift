@@ -235,13 +235,23 @@ struct ServerTests {
         #expect(reply.status == 200, "\(reply.text)")
     }
 
-    @Test("A client that half-closes its side after a complete request gets an answer made at once")
+    @Test("A client that half-closes its side after its request still gets its answer: at once, or after a 102 Processing when it waited")
     func halfClose() throws {
-        let server = try RunningServer()
-        let reply = try server.client.send("GET", "/status", halfClose: true)
+        let queue = WorkQueue(workers: 1, capacity: 2)
+        let server = try RunningServer(queue: queue)
+        var reply = try server.client.send("GET", "/status", halfClose: true)
         #expect(reply.status == 200 && reply.json["status"] as? String == "ok", "\(reply.text)")
-        let refused = try server.client.send("POST", "/classify?top_k=0", headers: [("Content-Type", "video/mp4")], body: Data(count: 100), halfClose: true)
-        #expect(refused.status == 400 && refused.code == "INVALID_PARAMETER", "\(refused.text)")
+        // The job waits behind a held worker long enough for the watch to see the client's end and probe it.
+        let worker = try HeldWorker(queue)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { worker.release() }
+        let video = try Data(contentsOf: server.fixture.video)
+        reply = try server.client.send("POST", "/classify?top_k=2", headers: [("Content-Type", "video/mp4")], body: video, halfClose: true)
+        #expect(reply.status == 200 && reply.interim == [102], "\(reply.interim) \(reply.status) \(reply.text)")
+        #expect(((reply.json["aggregate"] as? [String: Any])?["action"] as? [Any])?.count == 2)
+        #expect(reply.headers["x-request-id"] == reply.json["request_id"] as? String && reply.headers["server-timing"] != nil)
+        let counted = "vivid_requests_total{route=\"/classify\",status=\"200\"} 1"
+        #expect(server.metrics(showing: counted).contains(counted))
+        server.expectNoUploadsLeft()
     }
 
     @Test("The recorded clips of ../shared/videos upload and classify",

@@ -10,6 +10,8 @@ struct TestClient {
     /// One answer, read until the server closed the connection.
     struct Reply {
         var status: Int
+        /// The statuses of the interim (1xx) answers before this one.
+        var interim: [Int] = []
         /// Names lower-cased.
         var headers: [String: String]
         var body: Data
@@ -187,8 +189,10 @@ struct TestClient {
         var rest = data
         var status = 0
         var headers: [String: String] = [:]
-        // Skip interim answers (100 Continue) to the final one.
+        var interim: [Int] = []
+        // Skip interim answers (100 Continue, 102 Processing) to the final one.
         repeat {
+            if status != 0 { interim.append(status) }
             guard let end = rest.range(of: Data("\r\n\r\n".utf8)) else { throw Failure(description: "no answer: \(String(decoding: data, as: UTF8.self))") }
             let lines = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
             status = Int(lines[0].split(separator: " ")[1]) ?? 0
@@ -198,7 +202,7 @@ struct TestClient {
                 if pair.count == 2 { headers[pair[0].lowercased()] = pair[1] }
             }
             rest = rest[end.upperBound...]
-        } while status == 100
-        return Reply(status: status, headers: headers, body: Data(rest))
+        } while (100..<200).contains(status)
+        return Reply(status: status, interim: interim, headers: headers, body: Data(rest))
     }
 }
