@@ -107,10 +107,12 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
 public enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSettings(String)
     case invalidSegment(String)
+    /// Timeline windows that cannot be planned: a window or hop too short, too many windows.
+    case invalidWindows(String)
 
     public var message: String {
         switch self {
-        case .invalidSettings(let text), .invalidSegment(let text): text
+        case .invalidSettings(let text), .invalidSegment(let text), .invalidWindows(let text): text
         }
     }
 

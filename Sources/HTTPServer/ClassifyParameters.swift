@@ -9,8 +9,13 @@ public struct ClassifyParameters: Sendable {
     public var options: ClassifyOptions
     /// The request's deadline in milliseconds from its arrival; nil for the server's default.
     public var timeoutMilliseconds: Int?
+    /// For a timeline: seconds per window and between window starts (nil: the window).
+    public var window: Double?
+    public var hop: Double?
+    /// Whether a timeline is streamed as NDJSON lines (also asked by `Accept: application/x-ndjson`).
+    public var stream = false
 
-    static let names: Set<String> = ["model", "top_k", "views", "aggregate", "per_view", "start", "end", "timeout_ms"]
+    static let names: Set<String> = ["model", "top_k", "views", "aggregate", "per_view", "start", "end", "timeout_ms", "window", "hop", "stream"]
 
     /// - Throws: `invalidParameter` naming the parameter and what it accepts.
     public init(query: [String: String]) throws(APIError) {
@@ -54,6 +59,25 @@ public struct ClassifyParameters: Sendable {
             guard let value = Int(text), value > 0 else { throw .invalidParameter("timeout_ms must be a positive integer, not \(quoted(text))") }
             timeoutMilliseconds = value
         }
+        window = try Self.positiveSeconds(query, "window")
+        hop = try Self.positiveSeconds(query, "hop")
+        if hop != nil && window == nil { throw .invalidParameter("hop needs window: it is the step between a timeline's windows") }
+        if let text = query["stream"] {
+            switch text.lowercased() {
+            case "true", "1": stream = true
+            case "false", "0": stream = false
+            default: throw .invalidParameter("stream must be true or false, not \(quoted(text))")
+            }
+        }
+        if stream && window == nil { throw .invalidParameter("stream needs window: a timeline is what is streamed") }
+    }
+
+    private static func positiveSeconds(_ query: [String: String], _ name: String) throws(APIError) -> Double? {
+        guard let text = query[name] else { return nil }
+        guard let value = Double(text), value.isFinite, value > 0 else {
+            throw .invalidParameter("\(name) must be a positive number of seconds, not \(quoted(text))")
+        }
+        return value
     }
 
     private static func seconds(_ query: [String: String], _ name: String) throws(APIError) -> Double? {

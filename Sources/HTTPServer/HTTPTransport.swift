@@ -45,6 +45,8 @@ public final class HTTPTransport: @unchecked Sendable {
     private var daemon: OpaquePointer?
     /// Exchanges whose connection is suspended, waiting for their answer; resumed before the daemon stops.
     private let waiting = Mutex<[ObjectIdentifier: Exchange]>([:])
+    /// Answers being streamed; closed (which wakes a parked one) before the daemon stops.
+    private let streams = Mutex<[ObjectIdentifier: ResponseStream]>([:])
     /// The port bound, which differs from the settings' when they asked for 0.
     public private(set) var port: UInt16 = 0
 
@@ -93,6 +95,7 @@ public final class HTTPTransport: @unchecked Sendable {
         for exchange in waiting.withLock({ Array($0.values) }) {
             deliver(.error(.draining, requestID: exchange.head.id), to: exchange)
         }
+        for stream in streams.withLock({ Array($0.values) }) { stream.close() }
         let deadline = ContinuousClock.now + .seconds(1)
         while service.activeRequests > 0 && ContinuousClock.now < deadline { usleep(2000) }
         MHD_stop_daemon(daemon)
@@ -260,8 +263,15 @@ public final class HTTPTransport: @unchecked Sendable {
         let response = service.seal(response, for: exchange.head, route: routeLabel(exchange), received: exchange.received,
                                     uploadBytes: exchange.receiver?.received ?? 0)
         exchange.response = response
-        let reply = response.body.withUnsafeBytes { body in
-            MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
+        let reply: OpaquePointer?
+        if let stream = response.stream {
+            streams.withLock { $0[ObjectIdentifier(stream)] = stream }
+            let reading = Unmanaged.passRetained(StreamReading(stream: stream, connection: connection)).toOpaque()
+            reply = MHD_create_response_from_callback(UInt64.max, 32 << 10, streamReader, reading, streamReadingEnded)
+        } else {
+            reply = response.body.withUnsafeBytes { body in
+                MHD_create_response_from_buffer(body.count, UnsafeMutableRawPointer(mutating: body.baseAddress), .RESPMEM_MUST_COPY)
+            }
         }
         guard let reply else { return .NO }
         defer { MHD_destroy_response(reply) }
@@ -290,6 +300,10 @@ public final class HTTPTransport: @unchecked Sendable {
         }
         exchange.receiver?.removeFiles()
         exchange.receiver = nil
+        if let stream = exchange.response?.stream {
+            stream.close()
+            streams.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(stream)) }
+        }
         service.requestEnded()
     }
 
@@ -341,6 +355,36 @@ private let connectionNotified: MHD_NotifyConnectionCallback = { context, connec
     } else {
         transport.connectionGuard.closed(connection)
     }
+}
+
+/// A streamed answer's reader: its stream and the connection it suspends while the stream has nothing to send.
+private final class StreamReading {
+    let stream: ResponseStream
+    let connection: OpaquePointer
+
+    init(stream: ResponseStream, connection: OpaquePointer) {
+        self.stream = stream
+        self.connection = connection
+    }
+}
+
+/// libmicrohttpd asks for the next bytes of a streamed answer; suspending the connection from here is what its
+/// documentation allows.
+private let streamReader: MHD_ContentReaderCallback = { context, _, buffer, count in
+    guard let context, let buffer else { return -2 }  // MHD_CONTENT_READER_END_WITH_ERROR
+    let reading = Unmanaged<StreamReading>.fromOpaque(context).takeUnretainedValue()
+    let connection = reading.connection
+    switch reading.stream.read(into: buffer, count: count, park: { MHD_suspend_connection(connection) },
+                               wake: { MHD_resume_connection(connection) }) {
+    case .bytes(let taken): return taken
+    case .parked: return 0
+    case .finished: return -1  // MHD_CONTENT_READER_END_OF_STREAM
+    }
+}
+
+private let streamReadingEnded: MHD_ContentReaderFreeCallback = { context in
+    guard let context else { return }
+    Unmanaged<StreamReading>.fromOpaque(context).release()
 }
 
 private let requestCompleted: MHD_RequestCompletedCallback = { context, _, state, _ in

@@ -59,6 +59,8 @@ public struct Response: Sendable {
     public var errorCode: String?
     /// Extra fields for the request's log line (video seconds, decode and forward time).
     public var logFields: [String: String] = [:]
+    /// A body sent as it is written, chunked, instead of `body`.
+    public var stream: ResponseStream?
 
     public init(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
         self.status = status

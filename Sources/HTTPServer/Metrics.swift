@@ -31,6 +31,8 @@ public final class Metrics: @unchecked Sendable {
         ("vivid_queue_depth", "gauge", "Classifications waiting for a worker."),
         ("vivid_queue_running", "gauge", "Classifications running."),
         ("vivid_video_seconds_total", "counter", "Seconds of video classified."),
+        ("vivid_timeline_windows_total", "counter", "Timeline windows classified."),
+        ("vivid_timeline_video_seconds_total", "counter", "Seconds of video covered by timelines."),
         ("vivid_upload_bytes_total", "counter", "Bytes of uploaded video received."),
     ]
 

@@ -9,7 +9,10 @@ extension VividService {
     func admitClassification(_ head: RequestHead) throws(APIError) {
         if isDraining { throw .draining }
         let parameters = try ClassifyParameters(query: head.query)
-        _ = try model(named: parameters.model)
+        let model = try model(named: parameters.model)
+        if parameters.window != nil, case .ensemble = model {
+            throw .invalidParameter("a timeline (window) takes one model; \(quoted(model.name)) is an ensemble")
+        }
         if let length = head.header("content-length").flatMap(Int.init), length > settings.maxUploadBytes {
             throw .uploadTooLarge(limit: settings.maxUploadBytes)
         }
@@ -27,7 +30,12 @@ extension VividService {
             let timeout = parameters.timeoutMilliseconds.map { Duration.milliseconds($0) } ?? settings.requestTimeout
             let once = ClassificationWatch.Reply(reply)
             let ticket = try queue.submit({ ticket in
-                self.run(model, upload: upload, parameters: parameters, request: request, ticket: ticket)
+                if let window = parameters.window, case .single(let classifier) = model {
+                    let streaming = parameters.stream || (request.head.header("accept") ?? "").contains("application/x-ndjson")
+                    return self.runTimeline(classifier, window: window, upload: upload, parameters: parameters, request: request, ticket: ticket,
+                                            deadline: request.received + timeout, reply: streaming ? once : nil)
+                }
+                return self.run(model, upload: upload, parameters: parameters, request: request, ticket: ticket)
             }, whenDone: { once($0) })
             watch.watch(ticket, deadline: request.received + timeout, timeout: timeout, requestID: id,
                         isClientGone: request.isClientGone, reply: once)
@@ -72,5 +80,96 @@ extension VividService {
             }
             return .error(reporting: error, requestID: request.head.id)
         }
+    }
+
+    /// On a worker: a timeline, answered whole, or streamed (`reply` given) as NDJSON: a line with the video
+    /// and the plan, one per window as it is done, and a last one with the runs and timings (or an error).
+    /// A streamed timeline's deadline and client are checked before every frame; its answer went out with the
+    /// first line, so what this returns then goes nowhere.
+    private func runTimeline(_ classifier: Classifier, window: Double, upload: Upload, parameters: ClassifyParameters, request: Request,
+                             ticket: WorkQueue.Ticket, deadline: ContinuousClock.Instant, reply: ClassificationWatch.Reply?) -> Response {
+        let id = request.head.id, started = ContinuousClock.now
+        metrics.observe("vivid_queue_wait_seconds", seconds: (started - ticket.submitted).inSeconds)
+        let stream = reply.map { _ in ResponseStream() }
+        var streaming = false
+        do {
+            var timeline = try classifier.timeline(
+                path: upload.path, options: parameters.options, window: window, hop: parameters.hop, maxWindows: settings.maxWindows,
+                isCancelled: { ticket.isCancelled || stream?.isClosed == true || ContinuousClock.now >= deadline },
+                onEvent: { event in
+                    if case .segment = event { metrics.increment("vivid_timeline_windows_total") }
+                    guard let stream, let reply else { return }
+                    switch event {
+                    case .planned(let header):
+                        var response = Response(status: 200, headers: [("Content-Type", "application/x-ndjson")])
+                        response.stream = stream
+                        response.logFields = ["windows": "\(header.windows)", "model": classifier.name]
+                        reply(response)
+                        streaming = true
+                        stream.write(ndjsonLine(StreamedHeader(requestID: id, header: header)))
+                    case .segment(let segment, let done, let total):
+                        stream.write(ndjsonLine(StreamedSegment(segment: segment, progress: .init(done: done, total: total))))
+                    }
+                })
+            timeline.requestID = id
+            timeline.ending.timing.upload = request.bodyReceived.map { ($0 - request.received).inMilliseconds }
+            timeline.ending.timing.total = (ContinuousClock.now - request.received).inMilliseconds
+            metrics.increment("vivid_timeline_video_seconds_total", by: (timeline.segments.last?.end ?? 0) - (timeline.segments.first?.start ?? 0))
+            metrics.observe("vivid_decode_duration_seconds", seconds: Double(timeline.ending.timing.decode) / 1000)
+            metrics.observe("vivid_forward_duration_seconds", seconds: Double(timeline.ending.timing.forward) / 1000)
+            if let stream {
+                stream.write(ndjsonLine(timeline.ending))
+                stream.finish()
+                return Response(status: 200)
+            }
+            var response = Response.json(timeline)
+            response.logFields = ["windows": "\(timeline.segments.count)", "model": classifier.name]
+            return response
+        } catch {
+            let failure: Response
+            if error is CancellationError {
+                failure = .error(ContinuousClock.now >= deadline ? .timeout(milliseconds: (deadline - request.received).inMilliseconds) : .clientClosed,
+                                 requestID: id)
+            } else {
+                failure = .error(reporting: error, requestID: id)
+            }
+            if let stream {
+                if streaming { stream.write(failure.body + Data("\n".utf8)) }
+                stream.finish()
+            }
+            return failure
+        }
+    }
+}
+
+/// One line of an NDJSON answer: the value's JSON, keys sorted, and a newline.
+func ndjsonLine(_ value: some Encodable) -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return ((try? encoder.encode(value)) ?? Data(#"{"code":"INTERNAL","error":"a line could not be encoded"}"#.utf8)) + Data("\n".utf8)
+}
+
+/// A streamed timeline's first line: the request id, the video and the plan.
+private struct StreamedHeader: Encodable {
+    var requestID: String
+    var header: Timeline.Header
+
+    enum CodingKeys: String, CodingKey { case requestID = "request_id" }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(requestID, forKey: .requestID)
+        try header.encode(to: encoder)
+    }
+}
+
+/// A streamed timeline's line per window.
+private struct StreamedSegment: Encodable {
+    var segment: Timeline.Segment
+    var progress: Progress
+
+    struct Progress: Encodable {
+        var done: Int
+        var total: Int
     }
 }

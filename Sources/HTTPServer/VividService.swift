@@ -1,3 +1,4 @@
+import ClipSampling
 import Foundation
 import Inference
 import Logging
@@ -13,12 +14,16 @@ public struct ServiceSettings: Sendable {
     public var maxFormParts: Int
     /// A classification's deadline from its arrival, unless the request asks for another (`timeout_ms`).
     public var requestTimeout: Duration
+    /// Most windows one timeline may have (`window`/`hop`).
+    public var maxWindows: Int
     public var version: String
 
-    public init(maxUploadBytes: Int = 512 << 20, maxFormParts: Int = 16, requestTimeout: Duration = .seconds(300), version: String = "dev") {
+    public init(maxUploadBytes: Int = 512 << 20, maxFormParts: Int = 16, requestTimeout: Duration = .seconds(300),
+                maxWindows: Int = TimelinePlan.defaultMaxWindows, version: String = "dev") {
         self.maxUploadBytes = maxUploadBytes
         self.maxFormParts = maxFormParts
         self.requestTimeout = requestTimeout
+        self.maxWindows = maxWindows
         self.version = version
     }
 }

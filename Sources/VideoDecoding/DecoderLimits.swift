@@ -5,15 +5,16 @@
 public struct DecoderLimits: Sendable, Equatable {
     /// Coded width × height; 7680 × 4320 (8K UHD) by default.
     public var maxPixelsPerFrame: Int
-    /// Frames decoded by one `decodeFrames` call, skipped ones included; 36 000 by default (20 minutes at
-    /// 30 fps), enough to reach any clip of a video whose keyframes are far apart.
-    public var maxFramesPerCall: Int
+    /// Frames decoded on the way from one requested frame to the next, skipped ones included; 36 000 by
+    /// default (20 minutes at 30 fps), enough to reach any clip of a video whose keyframes are far apart. It
+    /// bounds the work per answered frame, so a timeline through a long video is not cut short.
+    public var maxFramesPerAnswer: Int
     /// The container's duration in seconds; 4 hours by default.
     public var maxDuration: Double
 
-    public init(maxPixelsPerFrame: Int = 7680 * 4320, maxFramesPerCall: Int = 36_000, maxDuration: Double = 4 * 3600) {
+    public init(maxPixelsPerFrame: Int = 7680 * 4320, maxFramesPerAnswer: Int = 36_000, maxDuration: Double = 4 * 3600) {
         self.maxPixelsPerFrame = maxPixelsPerFrame
-        self.maxFramesPerCall = maxFramesPerCall
+        self.maxFramesPerAnswer = maxFramesPerAnswer
         self.maxDuration = maxDuration
     }
 

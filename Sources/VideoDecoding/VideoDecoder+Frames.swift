@@ -19,7 +19,7 @@ extension VideoDecoder {
     ///   - shortSide: the upright short side of the delivered frames in pixels; nil keeps the coded size.
     ///   - stop: asked before each frame is decoded; once it says yes, decoding ends and the call returns with
     ///     the remaining times unanswered (a cancelled request stops within one frame).
-    /// - Throws: `DecodeError.videoTooLarge` past `maxFramesPerCall`; `.undecodable` when no frame decodes.
+    /// - Throws: `DecodeError.videoTooLarge` past `maxFramesPerAnswer`; `.undecodable` when no frame decodes.
     public func decodeFrames(
         at times: [Double], shortSide: Int?, stoppingWhen stop: () -> Bool = { false }, _ body: (_ index: Int, _ frame: DecodedFrame) -> Void
     ) throws(DecodeError) {
@@ -27,7 +27,7 @@ extension VideoDecoder {
         var cursor = FrameCursor(times: times, tolerance: 0.25 / info.fps)
         guard !cursor.isFinished else { return }
         var heldTime: Double? // time of the frame in `held`, the answer for times before the next frame
-        var decodedCount = 0
+        var decodedSinceAnswer = 0
         var draining = false
         av_frame_unref(held)
         seekIfWorthwhile(to: cursor.nextTime, tolerance: cursor.tolerance)
@@ -45,11 +45,11 @@ extension VideoDecoder {
                 log.append("a frame failed to decode: \(ffmpegMessage(result))")
                 continue
             }
-            decodedCount += 1
+            decodedSinceAnswer += 1
             framesDecoded += 1
-            if decodedCount > options.limits.maxFramesPerCall {
+            if decodedSinceAnswer > options.limits.maxFramesPerAnswer {
                 av_frame_unref(received)
-                throw .videoTooLarge("reaching the requested frames needs more than \(options.limits.maxFramesPerCall) decoded frames")
+                throw .videoTooLarge("reaching a requested frame needs more than \(options.limits.maxFramesPerAnswer) decoded frames")
             }
             let time = presentationTime(of: received, after: heldTime)
             if received.pointee.decode_error_flags != 0 || received.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
@@ -60,6 +60,7 @@ extension VideoDecoder {
             try cursor.answer(timesBefore: time) { indices throws(DecodeError) in
                 let frame = try converter.convert(answer, shortSide: shortSide, timestamp: heldTime ?? time)
                 for index in indices { body(index, frame) }
+                decodedSinceAnswer = 0
             }
             av_frame_unref(held)
             av_frame_move_ref(held, received)

@@ -10,7 +10,11 @@ struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
         abstract: "Classify videos with a model folder: top verbs, nouns and actions (or labels).",
-        discussion: "Prints a table per video, or with --json the answer /classify gives (one object per video, in a list when several)."
+        discussion: """
+            Prints a table per video, or with --json the answer /classify gives (one object per video, in a list when several). \
+            With --window, classifies every window of that many seconds (every --hop seconds) and prints the timeline: its runs \
+            of windows with the same top action, or with --json every window's scores too.
+            """
     )
 
     @Argument(help: "Video files.") var videos: [String]
@@ -20,6 +24,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "per_view (mean of per-view verb ⊗ noun) or marginal ((mean verb) ⊗ (mean noun)).") var aggregate: AggregationMethod?
     @Option(help: "Segment start in seconds.") var start: Double?
     @Option(help: "Segment end in seconds.") var end: Double?
+    @Option(help: "Classify windows of this many seconds: a timeline (views default to 1x1 per window).") var window: Double?
+    @Option(help: "Seconds between window starts (default: the window, so windows do not overlap).") var hop: Double?
     @Flag(help: "Print JSON instead of a table.") var json = false
     @OptionGroup var decoderArguments: DecoderArguments
     @OptionGroup var precisionArguments: PrecisionArguments
@@ -35,6 +41,10 @@ struct ClassifyCommand: ParsableCommand {
         let options = ClassifyOptions(
             views: views.map { ($0.temporal, $0.spatial) }, topK: topK, aggregation: aggregate,
             includeViews: json, segment: Segment(start: start ?? 0, end: end))
+        if let window {
+            try timelines(classifier, options: options, window: window)
+            return
+        }
         var answers: [Classification] = []
         for video in videos {
             do {
@@ -47,6 +57,35 @@ struct ClassifyCommand: ParsableCommand {
         if json {
             if answers.count == 1 { try CommandOutput.printJSON(answers[0]) } else { try CommandOutput.printJSON(answers) }
         }
+    }
+
+    /// Each video's timeline, with a progress line on standard error when it has more than a few windows.
+    private func timelines(_ classifier: Classifier, options: ClassifyOptions, window: Double) throws {
+        var answers: [Timeline] = []
+        for video in videos {
+            do {
+                let timeline = try classifier.timeline(path: video, options: options, window: window, hop: hop,
+                                                       maxWindows: TimelinePlan.defaultMaxWindows, onEvent: { event in
+                    guard case .segment(_, let done, let total) = event, total > 4 else { return }
+                    FileHandle.standardError.write(Data("\r\(video): window \(done) of \(total)\(done == total ? "\n" : "")".utf8))
+                })
+                if json { answers.append(timeline) } else { printRuns(timeline, video: video) }
+            } catch let error as any Reportable {
+                throw CommandOutput.fail(error, context: video)
+            }
+        }
+        if json {
+            if answers.count == 1 { try CommandOutput.printJSON(answers[0]) } else { try CommandOutput.printJSON(answers) }
+        }
+    }
+
+    private func printRuns(_ timeline: Timeline, video: String) {
+        let header = timeline.header
+        print("\(video): \(header.model), \(header.windows) windows of \(header.window) s every \(header.hop) s, \(timeline.ending.timing.total) ms")
+        for run in timeline.ending.runs {
+            print(String(format: "  %8.2f – %8.2f s  %@ %.3f", run.start, run.end, run.label, run.score))
+        }
+        for warning in timeline.ending.warnings { print("  warning: \(warning)") }
     }
 
     private func printTable(_ answer: Classification, video: String) {

@@ -7,14 +7,14 @@ struct DecoderArguments: ParsableArguments {
     var threads = 0
     @Option(help: "Largest frame, in pixels (coded width × height).")
     var maxPixels = DecoderLimits().maxPixelsPerFrame
-    @Option(help: "Most frames decoded to reach the requested clips.")
-    var maxDecodedFrames = DecoderLimits().maxFramesPerCall
+    @Option(help: "Most frames decoded to reach each requested frame.")
+    var maxDecodedFrames = DecoderLimits().maxFramesPerAnswer
     @Option(help: "Longest video, in seconds.")
     var maxDuration = DecoderLimits().maxDuration
 
     var options: DecoderOptions {
         DecoderOptions(
-            limits: DecoderLimits(maxPixelsPerFrame: maxPixels, maxFramesPerCall: maxDecodedFrames, maxDuration: maxDuration),
+            limits: DecoderLimits(maxPixelsPerFrame: maxPixels, maxFramesPerAnswer: maxDecodedFrames, maxDuration: maxDuration),
             threads: threads)
     }
 }

@@ -40,7 +40,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Bytes per second a request body must average after --header-timeout, 0 for no minimum (VIVID_MIN_BODY_RATE; default \(TransportSettings().minimumBodyRate)).")
     var minBodyRate: Int?
     @Option(help: "Largest frame in pixels (VIVID_MAX_PIXELS).") var maxPixels: Int?
-    @Option(help: "Most frames decoded per request (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
+    @Option(help: "Most frames decoded to reach each requested frame (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
     @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (VIVID_LOG_LEVEL; default \(Self.defaultLogLevel)).") var logLevel: String?
     @OptionGroup var precisionArguments: PrecisionArguments
@@ -65,7 +65,7 @@ struct ServeCommand: ParsableCommand {
         if threads > 0 { Parallel.workers = threads }
         let limits = DecoderLimits(
             maxPixelsPerFrame: try environment.resolve(maxPixels, "MAX_PIXELS", default: DecoderLimits().maxPixelsPerFrame),
-            maxFramesPerCall: try environment.resolve(maxDecodedFrames, "MAX_DECODED_FRAMES", default: DecoderLimits().maxFramesPerCall),
+            maxFramesPerAnswer: try environment.resolve(maxDecodedFrames, "MAX_DECODED_FRAMES", default: DecoderLimits().maxFramesPerAnswer),
             maxDuration: try environment.resolve(maxDuration, "MAX_DURATION", default: DecoderLimits().maxDuration))
         let folders = model.isEmpty ? (environment["MODEL"]?.split(separator: ",").map(String.init) ?? ["Models/demo"]) : model
 

@@ -7,18 +7,17 @@
 // executable keeps libFuzzer's own `main`, which calls the `LLVMFuzzerTestOneInput` each target defines.
 import PackageDescription
 
-let fuzzTarget: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
-
 let package = Package(
     name: "VividFuzz",
     platforms: [.macOS("15.0")],
     dependencies: [.package(name: "Vivid", path: "../..")],
-    targets: [
-        .executableTarget(name: "FuzzMultipart", dependencies: [.product(name: "VividFuzzable", package: "Vivid")],
-                          swiftSettings: fuzzTarget),
-        .executableTarget(name: "FuzzQuery", dependencies: [.product(name: "VividFuzzable", package: "Vivid")],
-                          swiftSettings: fuzzTarget),
-        .executableTarget(name: "FuzzContainer", dependencies: [.product(name: "VividFuzzable", package: "Vivid")],
-                          swiftSettings: fuzzTarget),
-    ]
+    targets: ["FuzzMultipart", "FuzzQuery", "FuzzContainer"].map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [.product(name: "VividFuzzable", package: "Vivid")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+            // lld, since gold warns about each of the ~400 local symbols AddressSanitizer's runtime exports.
+            linkerSettings: [.unsafeFlags(["-use-ld=lld"])]
+        )
+    }
 )

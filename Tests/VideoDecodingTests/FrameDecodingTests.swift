@@ -118,13 +118,18 @@ struct FrameDecodingTests {
         #expect(decoder.framesDecoded < 20, "\(decoder.framesDecoded) frames decoded")
     }
 
-    @Test("Decoding more frames than allowed in one call is VIDEO_TOO_LARGE")
+    @Test("Decoding more frames than allowed to reach one requested frame is VIDEO_TOO_LARGE; the limit is per answer, not per call")
     func frameLimit() throws {
         let video = try TestVideos.indexed(in: directory, frames: 100, encoder: ["-c:v", "libx264", "-g", "1000"])
-        let decoder = try VideoDecoder(path: video.path, options: DecoderOptions(limits: DecoderLimits(maxFramesPerCall: 30)))
-        #expect(throws: DecodeError.videoTooLarge("reaching the requested frames needs more than 30 decoded frames")) {
+        let decoder = try VideoDecoder(path: video.path, options: DecoderOptions(limits: DecoderLimits(maxFramesPerAnswer: 30)))
+        #expect(throws: DecodeError.videoTooLarge("reaching a requested frame needs more than 30 decoded frames")) {
             try decoder.decodeFrames(at: [3.5], shortSide: nil) { _, _ in }
         }
+        // Every 20th frame of 100: five answers, each within 30 decoded frames of the one before.
+        var delivered = 0
+        try VideoDecoder(path: video.path, options: DecoderOptions(limits: DecoderLimits(maxFramesPerAnswer: 30)))
+            .decodeFrames(at: stride(from: 0.0, to: 4.0, by: 0.8).map { $0 }, shortSide: nil) { _, _ in delivered += 1 }
+        #expect(delivered == 5)
     }
 
     @Test("Orientation covers the eight axis-aligned display matrices")

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The body of an answer written while it is computed (NDJSON lines of a timeline), sent chunked as it comes.
+///
+/// The producer (a worker) writes and finally finishes; the transport reads. When the reader finds nothing
+/// to send it parks (the transport suspends the connection, so no thread waits), and the next write or the
+/// finish wakes it. A client that leaves closes the stream, which the producer sees as `isClosed`.
+public final class ResponseStream: @unchecked Sendable {
+    public enum Read {
+        case bytes(Int)
+        /// Nothing yet: `park` was called, and `wake` will be when there is.
+        case parked
+        case finished
+    }
+
+    private let lock = NSLock()
+    private var pending = Data()
+    private var finished = false
+    private var closed = false
+    private var wake: (() -> Void)?
+
+    public init() {}
+
+    /// Appends bytes to send; dropped once the stream is closed.
+    public func write(_ data: Data) {
+        let waking: (() -> Void)? = lock.withLock {
+            guard !closed, !finished else { return nil }
+            pending += data
+            defer { wake = nil }
+            return wake
+        }
+        waking?()
+    }
+
+    /// No more bytes will come.
+    public func finish() {
+        let waking: (() -> Void)? = lock.withLock {
+            finished = true
+            defer { wake = nil }
+            return wake
+        }
+        waking?()
+    }
+
+    /// Whether the client has gone (or the server stopped the answer): the producer may stop.
+    public var isClosed: Bool { lock.withLock { closed } }
+
+    /// Copies up to `count` pending bytes to `buffer`; with none pending and the stream not finished, calls
+    /// `park` and keeps `wake` for the next write or the finish.
+    func read(into buffer: UnsafeMutableRawPointer, count: Int, park: () -> Void, wake: @escaping () -> Void) -> Read {
+        lock.withLock {
+            if !pending.isEmpty {
+                let taken = min(count, pending.count)
+                pending.copyBytes(to: buffer.assumingMemoryBound(to: UInt8.self), count: taken)
+                pending.removeFirst(taken)
+                return .bytes(taken)
+            }
+            if finished || closed { return .finished }
+            park()
+            self.wake = wake
+            return .parked
+        }
+    }
+
+    /// The answer ended early (the client left, or the server is stopping): writes are dropped from now on,
+    /// and a parked reader is woken to end.
+    func close() {
+        let waking: (() -> Void)? = lock.withLock {
+            closed = true
+            defer { wake = nil }
+            return wake
+        }
+        waking?()
+    }
+}
