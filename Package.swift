@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vivid", targets: ["vivid"]),
+        // For Tests/Fuzz, a separate package: it can reach another package's modules only through a product.
+        .library(name: "VividFuzzable", targets: ["HTTPServer", "VideoDecoding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "Inference", "Models", "VideoDecoding", "VividTestSupport"]
+            dependencies: ["HTTPServer", "Inference", "Models", "Numerics", "VideoDecoding", "VividTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

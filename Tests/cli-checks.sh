@@ -236,6 +236,19 @@ demo_fresh_renders_recognised() {
 # takes about 0.4 s to classify (the 4-second example: 0.17 s).
 # A server killed with SIGKILL leaves its upload folder; the next one started under the same TMPDIR removes it
 # (its lock is free) and logs that it did.
+timeline_prints_runs() {
+  # Two demo examples, 8 s each (looped): windows of 6 s every 3 s; the table lists runs, --json every window.
+  local examples=Models/demo/examples
+  ffmpeg -nostdin -v error -stream_loop 1 -i "$examples/00000_take_cup.mp4" -stream_loop 1 -i "$examples/00002_open_jar.mp4" \
+    -filter_complex "[0:v]fps=25,setpts=N/25/TB[a];[1:v]fps=25,setpts=N/25/TB[b];[a][b]concat=n=2:v=1[v]" -map "[v]" "$work/two.mp4"
+  "$vivid" classify --window 6 --hop 3 "$work/two.mp4" >"$work/runs.txt"
+  grep -q "5 windows of 6.0 s every 3.0 s" "$work/runs.txt" && grep -Eq "^ +0\.00 – .* cup" "$work/runs.txt" && grep -Eq " jar [0-9.]+$" "$work/runs.txt"
+  "$vivid" classify --window 6 --hop 3 --json "$work/two.mp4" | "$python" -c '
+import json, sys
+answer = json.load(sys.stdin)
+assert [s["start_s"] for s in answer["segments"]] == [0, 3, 6, 9, 10], answer["segments"]
+assert answer["runs"][0]["start_s"] == 0 and answer["runs"][-1]["end_s"] == 16, answer["runs"]'
+}
 stale_uploads_removed() {
   local tmp="$work/tmp" deadline
   mkdir -p "$tmp"
@@ -277,6 +290,7 @@ check "the demo model names the verb and noun of each of the 8 shipped examples"
 check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh renders, at bf16 and int8 within 2 points of fp32" demo_fresh_renders_recognised
 check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
 check "a server killed with SIGKILL leaves its uploads; the next one removes them and says so" stale_uploads_removed
+check "classify --window prints a timeline's runs, and every window with --json" timeline_prints_runs
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -52,11 +52,28 @@ public enum TestVideos {
         return url
     }
 
+    /// The repository's root folder.
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     /// `../shared/videos` beside the repository, or nil when absent (tests then skip with a message).
     public static var sharedVideos: URL? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let folder = root.deletingLastPathComponent().appendingPathComponent("shared/videos")
+        let folder = repository.deletingLastPathComponent().appendingPathComponent("shared/videos")
         return FileManager.default.fileExists(atPath: folder.path) ? folder : nil
+    }
+
+    /// The demo model's folder, `Models/demo`.
+    public static var demoModel: URL { repository.appendingPathComponent("Models/demo") }
+
+    /// A video whose action changes at known times: each of the demo's `examples` (file names under
+    /// `Models/demo/examples`, 4 s each) played `repeats` times, one after another, at 25 fps.
+    public static func demoSequence(in directory: URL, name: String = "sequence.mp4", examples: [String], repeats: Int) throws -> URL {
+        let output = directory.appendingPathComponent(name)
+        let inputs = examples.flatMap { ["-stream_loop", "\(repeats - 1)", "-i", demoModel.appendingPathComponent("examples/\($0)").path] }
+        let streams = examples.indices.map { "[\($0):v]fps=25,setpts=N/25/TB[v\($0)]" }.joined(separator: ";")
+        let joined = examples.indices.map { "[v\($0)]" }.joined() + "concat=n=\(examples.count):v=1[out]"
+        try ffmpeg(inputs + ["-filter_complex", streams + ";" + joined, "-map", "[out]", "-c:v", "libx264", "-pix_fmt", "yuv420p", output.path])
+        return output
     }
 }
 

@@ -32,6 +32,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Threads for decoding and the forward pass (VIVID_THREADS; default 0: one per core).") var threads: Int?
     @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default \(Self.defaultExitTimeout)).") var exitTimeout: Double?
     @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default \(ServiceSettings().requestTimeout.inMilliseconds)).") var timeoutMs: Int?
+    @Option(help: "Most windows one timeline may have (VIVID_MAX_WINDOWS; default \(ServiceSettings().maxWindows)).") var maxWindows: Int?
     @Option(help: "Connections served at once (VIVID_CONNECTIONS; default \(TransportSettings().connectionLimit)).") var connections: Int?
     @Option(help: "Connections served at once from one client address, 0 for no limit (VIVID_CONNECTIONS_PER_ADDRESS; default \(TransportSettings().connectionsPerAddress)).")
     var connectionsPerAddress: Int?
@@ -99,6 +100,7 @@ struct ServeCommand: ParsableCommand {
                 maxUploadBytes: try environment.resolve(maxUploadMb, "MAX_UPLOAD_MB", default: serviceDefaults.maxUploadBytes >> 20) << 20,
                 maxFormParts: try environment.resolve(maxFormParts, "MAX_FORM_PARTS", default: serviceDefaults.maxFormParts),
                 requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: serviceDefaults.requestTimeout.inMilliseconds)),
+                maxWindows: try environment.resolve(maxWindows, "MAX_WINDOWS", default: serviceDefaults.maxWindows),
                 version: Vivid.version),
             queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: WorkQueue.defaultWorkers),
                              capacity: try environment.resolve(queue, "QUEUE", default: WorkQueue.defaultCapacity)),

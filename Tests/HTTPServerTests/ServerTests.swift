@@ -1,4 +1,7 @@
 import Foundation
+import Inference
+import Models
+import Numerics
 import Testing
 import VideoDecoding
 import VividTestSupport
@@ -12,8 +15,9 @@ struct RunningServer {
     var client: TestClient { TestClient(port: transport.port) }
 
     init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20,
-         transport settings: TransportSettings = TransportSettings(host: "127.0.0.1", port: 0)) throws {
-        fixture = try ServiceFixture(queue: queue, maxUploadBytes: maxUploadBytes)
+         transport settings: TransportSettings = TransportSettings(host: "127.0.0.1", port: 0),
+         models: (([ServedModel], URL) throws -> (models: [ServedModel], defaultModel: String?))? = nil) throws {
+        fixture = try ServiceFixture(queue: queue, maxUploadBytes: maxUploadBytes, models: models)
         transport = try HTTPTransport(service: fixture.service, settings: settings)
     }
 
@@ -269,5 +273,82 @@ struct ServerTests {
             #expect((video?["frames"] as? Int ?? 0) > 0 && (reply.json["views"] as? [Any])?.count == 2, "\(name)")
         }
         server.expectNoUploadsLeft()
+    }
+
+    @Test("A timeline: whole as JSON, or streamed as NDJSON whose lines arrive while later windows are still being computed")
+    func timeline() throws {
+        let gate = ForwardGate()
+        let server = try RunningServer(models: { served, _ in
+            guard case .single(let classifier) = served[0] else { return (served, nil) }
+            return ([.single(Classifier(model: GatedModel(base: classifier.model, gate: gate), labels: classifier.labels))], nil)
+        })
+        let video = try Data(contentsOf: server.fixture.video)  // 2.4 s; the tiny model's clip spans 0.32 s
+        let whole = try server.client.send("POST", "/classify?window=0.5&top_k=2", headers: [("Content-Type", "video/mp4")], body: video)
+        #expect(whole.status == 200, "\(whole.text)")
+        let segments = whole.json["segments"] as? [[String: Any]] ?? []
+        #expect(segments.compactMap { $0["start_s"] as? Double } == [0, 0.5, 1, 1.5, 1.9])
+        #expect(whole.json["windows"] as? Int == 5 && !(whole.json["runs"] as? [Any] ?? []).isEmpty)
+
+        // Streamed: the gate holds the third window's forward pass, so the first lines must come before the end.
+        gate.hold(after: 2)
+        let socket = try server.client.open(sending: Data(("POST /classify?window=0.5 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
+            + "Accept: application/x-ndjson\r\nContent-Length: \(video.count)\r\n\r\n").utf8) + video)
+        defer { close(socket) }
+        let early = TestClient.read(socket) { TestClient.dechunked($0).body.split(separator: UInt8(ascii: "\n")).count >= 3 }
+        let (status, firstLines) = TestClient.dechunked(early)
+        #expect(status == 200 && String(decoding: early, as: UTF8.self).contains("Transfer-Encoding: chunked"))
+        let lines = firstLines.split(separator: UInt8(ascii: "\n")).map { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] ?? [:] }
+        #expect(lines.count == 3 && lines[0]["windows"] as? Int == 5 && lines[0]["request_id"] is String)
+        #expect((lines[2]["progress"] as? [String: Int]) == ["done": 2, "total": 5])
+        gate.release()
+        let all = TestClient.dechunked(TestClient.read(socket, after: early) { String(decoding: TestClient.dechunked($0).body, as: UTF8.self).contains("\"runs\"") })
+        let complete = all.body.split(separator: UInt8(ascii: "\n")).map { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] ?? [:] }
+        #expect(complete.count == 7 && complete.last?["runs"] is [Any] && complete.last?["timing_ms"] is [String: Any])
+
+        // Refusals are whole JSON answers, before any line.
+        let short = try server.client.send("POST", "/classify?window=0.1&stream=true", headers: [("Content-Type", "video/mp4")], body: video)
+        #expect(short.status == 400 && short.code == "INVALID_PARAMETER" && short.text.contains("at least 0.32 s"), "\(short.text)")
+        let hopAlone = try server.client.send("POST", "/classify?hop=1", headers: [("Content-Type", "video/mp4")], body: video)
+        #expect(hopAlone.status == 400 && hopAlone.code == "INVALID_PARAMETER")
+        server.expectNoUploadsLeft()
+    }
+}
+
+/// Lets forward passes through until told to hold after some, then holds them until released.
+final class ForwardGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int?
+    private let opened = DispatchSemaphore(value: 0)
+
+    func hold(after passes: Int) { lock.withLock { remaining = passes } }
+
+    func release() { opened.signal() }
+
+    /// Called before each forward pass.
+    func pass() {
+        let wait = lock.withLock { () -> Bool in
+            guard let left = remaining else { return false }
+            if left == 0 {
+                remaining = nil
+                return true
+            }
+            remaining = left - 1
+            return false
+        }
+        if wait { _ = opened.wait(timeout: .now() + 30) }
+    }
+}
+
+/// A model whose forward passes go through a `ForwardGate` first.
+struct GatedModel: ActionModel {
+    let base: any ActionModel
+    let gate: ForwardGate
+
+    var config: ModelConfig { base.config }
+    var flopsPerView: Double { base.flopsPerView }
+
+    func forward(_ clips: Tensor) throws(ModelError) -> [HeadLogits] {
+        gate.pass()
+        return try base.forward(clips)
     }
 }

@@ -115,6 +115,33 @@ struct TestClient {
     /// Sends `bytes` on `socket`; false once the server has closed it.
     func trickle(_ socket: Int32, _ bytes: Data) -> Bool { write(socket, bytes) }
 
+    /// Reads from `socket` until `done` holds for the bytes read so far, after `data` (or the connection ends).
+    static func read(_ socket: Int32, after data: Data = Data(), until done: (Data) -> Bool) -> Data {
+        var data = data
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !done(data) {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            data.append(contentsOf: buffer[0..<count])
+        }
+        return data
+    }
+
+    /// The body of a chunked answer's bytes so far (`head` and complete chunks), with its head's status.
+    static func dechunked(_ data: Data) -> (status: Int, body: Data) {
+        guard let end = data.range(of: Data("\r\n\r\n".utf8)) else { return (0, Data()) }
+        let statusLine = String(decoding: data[data.startIndex..<end.lowerBound], as: UTF8.self).prefix { $0 != "\r" }
+        var body = Data(), rest = Data(data[end.upperBound...])
+        while let line = rest.range(of: Data("\r\n".utf8)),
+              let size = Int(String(decoding: rest[rest.startIndex..<line.lowerBound], as: UTF8.self), radix: 16),
+              rest.count >= line.upperBound - rest.startIndex + size + 2 {
+            body += rest[line.upperBound..<(line.upperBound + size)]
+            rest = Data(rest[(line.upperBound + size + 2)...])
+            if size == 0 { break }
+        }
+        return (Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0, body)
+    }
+
     /// Whether the server has closed `socket`, waiting up to `seconds` for it to (a bound against a hang).
     static func isClosed(_ socket: Int32, waiting seconds: Int32 = 0) -> Bool {
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)

@@ -1,6 +1,7 @@
 // libFuzzer target for `ClassifyParameters(query:)` (Sources/HTTPServer/ClassifyParameters.swift): the
 // query of every `/classify` request reaches it from any client, so every query must give parameters or an
-// `invalidParameter` error, never a trap (a number conversion, a range, a segment check).
+// `invalidParameter` error, never a trap (a number conversion, a range, a segment check), and what it accepts
+// must keep DESIGN §5's ranges.
 //
 // Input: the bytes after `?` in a request's URL, turned into a dictionary the way libmicrohttpd
 // (`MHD_parse_arguments_`) and `HTTPTransport`'s value iterator build the server's: pairs between `&`, key
@@ -14,12 +15,15 @@ import HTTPServer
 public func fuzzQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let query = serverQuery(UnsafeBufferPointer(start: data, count: size))
     guard let parameters = try? ClassifyParameters(query: query) else { return 0 }
-    // What DESIGN §5 promises of an accepted query.
     precondition((1...100).contains(parameters.options.topK), "top_k \(parameters.options.topK) was accepted")
     let segment = parameters.options.segment
     precondition(segment.start >= 0 && segment.start.isFinite, "start \(segment.start) was accepted")
     if let end = segment.end { precondition(end > segment.start, "end \(end) <= start \(segment.start) was accepted") }
     if let timeout = parameters.timeoutMilliseconds { precondition(timeout > 0, "timeout_ms \(timeout) was accepted") }
+    for (name, value) in [("window", parameters.window), ("hop", parameters.hop)] {
+        if let value { precondition(value > 0 && value.isFinite, "\(name) \(value) was accepted") }
+    }
+    precondition(parameters.window != nil || (parameters.hop == nil && !parameters.stream), "hop or stream without window")
     return 0
 }
 
