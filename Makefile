@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: deps build serve test bench-decode bench-convnets bench-server bench-peers clean
+.PHONY: deps build serve test fuzz bench-decode bench-convnets bench-server bench-peers clean
 
 ## deps: install the Debian packages Vivid builds and tests with (only those missing)
 deps:
@@ -22,13 +22,20 @@ serve: build
 TEST_FLAGS = -c release -Xswiftc -enable-testing $(BUILD_FLAGS)
 
 ## test: dependencies, every Swift test, the command-line checks, then the deployment checks (each skips
-## itself with a message where debootstrap or nginx is missing)
+## itself with a message where debootstrap or nginx is missing); in CI (CI=true) also `make fuzz`, 60 s a target
 test: deps
 	$(SWIFT) build $(TEST_FLAGS)
 	$(SWIFT) test --disable-xctest $(TEST_FLAGS)
 	bash Tests/cli-checks.sh .build/release/vivid
 	bash Deploy/check-runtime.sh .build/release/vivid
 	bash Deploy/check-balancer.sh .build/release/vivid
+	if [ "$(CI)" = true ]; then $(MAKE) fuzz FUZZ_SECONDS=60; fi
+
+## fuzz: build the libFuzzer targets (multipart parser, /classify query, container check) and run each for
+## FUZZ_SECONDS on a copy of its seed corpus; fails, naming the input, on any crash (Tests/Fuzz/run.sh)
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Tests/Fuzz/run.sh $(BUILD_FLAGS)
 
 ## bench-decode: time `vivid sample` against a full ffmpeg decode (Benchmarks/decode.sh)
 bench-decode: build

@@ -8,6 +8,7 @@ public enum APIError: Error, Equatable, Sendable {
     case missingVideo(String)
     case notFound(String)
     case unknownModel(String)
+    case unknownJob(String)
     case methodNotAllowed(allowed: [String])
     /// A transfer coding other than chunked.
     case notImplemented(String)
@@ -33,7 +34,7 @@ public enum APIError: Error, Equatable, Sendable {
     public var status: Int {
         switch self {
         case .badRequest, .invalidParameter, .missingVideo: 400
-        case .notFound, .unknownModel: 404
+        case .notFound, .unknownModel, .unknownJob: 404
         case .methodNotAllowed: 405
         case .uploadTooLarge: 413
         case .unsupportedMedia: 415
@@ -54,6 +55,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .missingVideo: "MISSING_VIDEO"
         case .notFound: "NOT_FOUND"
         case .unknownModel: "UNKNOWN_MODEL"
+        case .unknownJob: "UNKNOWN_JOB"
         case .methodNotAllowed: "METHOD_NOT_ALLOWED"
         case .uploadTooLarge: "UPLOAD_TOO_LARGE"
         case .unsupportedMedia: "UNSUPPORTED_MEDIA"
@@ -79,6 +81,7 @@ public enum APIError: Error, Equatable, Sendable {
              .notImplemented(let text):
             text
         case .unknownModel(let name): "no model named \(quoted(name)) is loaded"
+        case .unknownJob(let id): "no job \(quoted(id)): never made, deleted, or forgotten after its time"
         case .methodNotAllowed(let allowed): "this route answers \(allowed.joined(separator: ", ")) only"
         case .uploadTooLarge(let limit): "the upload is larger than the server's limit of \(limit) bytes"
         case .busy(let seconds): "the server's queue is full; retry in about \(seconds) s"

@@ -32,11 +32,12 @@ public final class Metrics: @unchecked Sendable {
         ("vivid_queue_running", "gauge", "Classifications running."),
         ("vivid_video_seconds_total", "counter", "Seconds of video classified."),
         ("vivid_timeline_windows_total", "counter", "Timeline windows classified."),
+        ("vivid_jobs_total", "counter", "Jobs submitted, and ended by status (done, failed, cancelled)."),
         ("vivid_timeline_video_seconds_total", "counter", "Seconds of video covered by timelines."),
         ("vivid_upload_bytes_total", "counter", "Bytes of uploaded video received."),
     ]
 
-    private static let labelled: Set<String> = ["vivid_requests_total", "vivid_failures_total", "vivid_connections_closed_total"]
+    private static let labelled: Set<String> = ["vivid_requests_total", "vivid_failures_total", "vivid_connections_closed_total", "vivid_jobs_total"]
 
     private let lock = NSLock()
     /// Family name → label text (`route="/classify",status="200"`) → value.

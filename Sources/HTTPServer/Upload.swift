@@ -73,7 +73,16 @@ public final class UploadStore: Sendable {
         "\(rootPath)/\(requestID)-\(part)"
     }
 
-    /// Files left in the store (its lock file aside): zero whenever no request is in flight.
+    /// Moves a request's upload out of the request's keeping (its files go when the request ends) into a
+    /// job's: the job removes it when it ends.
+    func keep(_ upload: Upload, forJob id: String) throws(APIError) -> Upload {
+        var kept = upload
+        kept.path = "\(rootPath)/job-\(id)"
+        guard rename(upload.path, kept.path) == 0 else { throw .internal("cannot keep the upload for job \(id): errno \(errno)") }
+        return kept
+    }
+
+    /// Files left in the store (its lock file aside): zero whenever no request or job is in flight.
     public var entryCount: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: rootPath).filter { $0 != Self.lockName }.count) ?? 0
     }

@@ -45,7 +45,7 @@ extension VividService {
     }
 
     /// On a worker: the classification itself, with its timings and metrics.
-    private func run(_ model: ServedModel, upload: Upload, parameters: ClassifyParameters, request: Request,
+    func run(_ model: ServedModel, upload: Upload, parameters: ClassifyParameters, request: Request,
                      ticket: WorkQueue.Ticket) -> Response {
         let now = ContinuousClock.now
         metrics.observe("vivid_queue_wait_seconds", seconds: (now - ticket.submitted).inSeconds)
@@ -85,9 +85,11 @@ extension VividService {
     /// On a worker: a timeline, answered whole, or streamed (`reply` given) as NDJSON: a line with the video
     /// and the plan, one per window as it is done, and a last one with the runs and timings (or an error).
     /// A streamed timeline's deadline and client are checked before every frame; its answer went out with the
-    /// first line, so what this returns then goes nowhere.
-    private func runTimeline(_ classifier: Classifier, window: Double, upload: Upload, parameters: ClassifyParameters, request: Request,
-                             ticket: WorkQueue.Ticket, deadline: ContinuousClock.Instant, reply: ClassificationWatch.Reply?) -> Response {
+    /// first line, so what this returns then goes nowhere. A job's timeline has no deadline and tells its
+    /// `progress`.
+    func runTimeline(_ classifier: Classifier, window: Double, upload: Upload, parameters: ClassifyParameters, request: Request,
+                     ticket: WorkQueue.Ticket, deadline: ContinuousClock.Instant?, reply: ClassificationWatch.Reply?,
+                     progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) -> Response {
         let id = request.head.id, started = ContinuousClock.now
         metrics.observe("vivid_queue_wait_seconds", seconds: (started - ticket.submitted).inSeconds)
         let stream = reply.map { _ in ResponseStream() }
@@ -95,9 +97,12 @@ extension VividService {
         do {
             var timeline = try classifier.timeline(
                 path: upload.path, options: parameters.options, window: window, hop: parameters.hop, maxWindows: settings.maxWindows,
-                isCancelled: { ticket.isCancelled || stream?.isClosed == true || ContinuousClock.now >= deadline },
+                isCancelled: { ticket.isCancelled || stream?.isClosed == true || deadline.map { ContinuousClock.now >= $0 } == true },
                 onEvent: { event in
-                    if case .segment = event { metrics.increment("vivid_timeline_windows_total") }
+                    if case .segment(_, let done, let total) = event {
+                        metrics.increment("vivid_timeline_windows_total")
+                        progress(done, total)
+                    }
                     guard let stream, let reply else { return }
                     switch event {
                     case .planned(let header):
@@ -128,8 +133,8 @@ extension VividService {
         } catch {
             let failure: Response
             if error is CancellationError {
-                failure = .error(ContinuousClock.now >= deadline ? .timeout(milliseconds: (deadline - request.received).inMilliseconds) : .clientClosed,
-                                 requestID: id)
+                let timedOut = deadline.map { ContinuousClock.now >= $0 } == true
+                failure = .error(timedOut ? .timeout(milliseconds: (deadline! - request.received).inMilliseconds) : .clientClosed, requestID: id)
             } else {
                 failure = .error(reporting: error, requestID: id)
             }

@@ -6,6 +6,10 @@ extension VividService {
         Router([
             Route("POST", "/classify", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
                   respond: { self.classify($0, reply: $1) }),
+            Route("POST", "/jobs", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
+                  respond: { self.submitJob($0, reply: $1) }),
+            Route("GET", "/jobs/{id}") { self.describeJob($0) },
+            Route("DELETE", "/jobs/{id}") { self.deleteJob($0) },
             Route("GET", "/status") { _ in self.status() },
             Route("GET", "/v2/health/live") { _ in .json(["live": true]) },
             Route("GET", "/v2/health/ready") { request in

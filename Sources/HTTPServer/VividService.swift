@@ -16,14 +16,20 @@ public struct ServiceSettings: Sendable {
     public var requestTimeout: Duration
     /// Most windows one timeline may have (`window`/`hop`).
     public var maxWindows: Int
+    /// How long an ended job's answer is kept, and how many ended jobs at most (`/jobs`).
+    public var jobTTL: Duration
+    public var maxJobs: Int
     public var version: String
 
     public init(maxUploadBytes: Int = 512 << 20, maxFormParts: Int = 16, requestTimeout: Duration = .seconds(300),
-                maxWindows: Int = TimelinePlan.defaultMaxWindows, version: String = "dev") {
+                maxWindows: Int = TimelinePlan.defaultMaxWindows, jobTTL: Duration = .seconds(3600), maxJobs: Int = 1000,
+                version: String = "dev") {
         self.maxUploadBytes = maxUploadBytes
         self.maxFormParts = maxFormParts
         self.requestTimeout = requestTimeout
         self.maxWindows = maxWindows
+        self.jobTTL = jobTTL
+        self.maxJobs = maxJobs
         self.version = version
     }
 }
@@ -41,6 +47,7 @@ public final class VividService: Sendable {
     public let logger: Logger
     let started = ContinuousClock.now
     let watch: ClassificationWatch
+    let jobs: JobStore
     private let state = Mutex(State())
 
     private struct State {
@@ -66,6 +73,7 @@ public final class VividService: Sendable {
             logger.notice("removed the upload folder of a process that is gone", metadata: ["folder": "\(folder)"])
         }
         watch = ClassificationWatch(queue: queue)
+        jobs = JobStore(ttl: settings.jobTTL, maxJobs: settings.maxJobs)
     }
 
     deinit { watch.stop() }

@@ -33,6 +33,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default \(Self.defaultExitTimeout)).") var exitTimeout: Double?
     @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default \(ServiceSettings().requestTimeout.inMilliseconds)).") var timeoutMs: Int?
     @Option(help: "Most windows one timeline may have (VIVID_MAX_WINDOWS; default \(ServiceSettings().maxWindows)).") var maxWindows: Int?
+    @Option(help: "Seconds an ended job's answer is kept (VIVID_JOB_TTL; default \(ServiceSettings().jobTTL.inSeconds)).") var jobTtl: Double?
+    @Option(help: "Most ended jobs kept; the oldest go first (VIVID_MAX_JOBS; default \(ServiceSettings().maxJobs)).") var maxJobs: Int?
     @Option(help: "Connections served at once (VIVID_CONNECTIONS; default \(TransportSettings().connectionLimit)).") var connections: Int?
     @Option(help: "Connections served at once from one client address, 0 for no limit (VIVID_CONNECTIONS_PER_ADDRESS; default \(TransportSettings().connectionsPerAddress)).")
     var connectionsPerAddress: Int?
@@ -101,6 +103,8 @@ struct ServeCommand: ParsableCommand {
                 maxFormParts: try environment.resolve(maxFormParts, "MAX_FORM_PARTS", default: serviceDefaults.maxFormParts),
                 requestTimeout: .milliseconds(try environment.resolve(timeoutMs, "TIMEOUT_MS", default: serviceDefaults.requestTimeout.inMilliseconds)),
                 maxWindows: try environment.resolve(maxWindows, "MAX_WINDOWS", default: serviceDefaults.maxWindows),
+                jobTTL: .milliseconds(Int(1000 * (try environment.resolve(jobTtl, "JOB_TTL", default: serviceDefaults.jobTTL.inSeconds)))),
+                maxJobs: try environment.resolve(maxJobs, "MAX_JOBS", default: serviceDefaults.maxJobs),
                 version: Vivid.version),
             queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: WorkQueue.defaultWorkers),
                              capacity: try environment.resolve(queue, "QUEUE", default: WorkQueue.defaultCapacity)),

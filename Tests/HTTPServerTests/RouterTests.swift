@@ -24,6 +24,7 @@ struct ServiceFixture {
     private let transport: HTTPTransport?
 
     init(path: ServicePath = .inProcess, queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20,
+         jobTTL: Duration = .seconds(3600),
          models: (([ServedModel], URL) throws -> (models: [ServedModel], defaultModel: String?))? = nil) throws {
         scratch = try TemporaryDirectory()
         let config = TinyModels.factorisedConfig(layout: .separate, labels: true)
@@ -31,7 +32,7 @@ struct ServiceFixture {
         var served: [ServedModel] = [.single(try Classifier(folder: folder))], defaultModel: String? = nil
         if let models { (served, defaultModel) = try models(served, scratch.url) }
         service = try VividService(models: served, defaultModel: defaultModel,
-                                   settings: ServiceSettings(maxUploadBytes: maxUploadBytes, requestTimeout: .seconds(60)),
+                                   settings: ServiceSettings(maxUploadBytes: maxUploadBytes, requestTimeout: .seconds(60), jobTTL: jobTTL),
                                    queue: queue, uploads: try UploadStore(parent: scratch.url))
         video = try TestVideos.indexed(in: scratch.url, frames: 60, width: 40, height: 24)
         self.path = path
@@ -118,11 +119,15 @@ final class HeldWorker: Sendable {
     private let gate = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
+    /// Returns once the worker has taken the job, so that the queue counts it as running, not waiting.
     init(_ queue: WorkQueue) throws {
+        let started = DispatchSemaphore(value: 0)
         _ = try queue.submit({ [gate] _ in
+            started.signal()
             gate.wait()
             return Response(status: 200)
         }, whenDone: { [done] _ in done.signal() })
+        _ = started.wait(timeout: .now() + 10)
     }
 
     /// Lets the job end and waits for it.
@@ -267,7 +272,6 @@ struct RouterTests {
 
         let waiting = try ServiceFixture(path: path, queue: WorkQueue(workers: 1, capacity: 1))
         let slowWorker = try HeldWorker(waiting.service.queue)
-        while waiting.service.queue.depth.running == 0 { Thread.sleep(forTimeInterval: 0.001) }
         (response, json) = waiting.respond(try waiting.request(query: ["timeout_ms": "200"], upload: waiting.video))
         #expect(response.status == 504 && json["code"] as? String == "TIMEOUT")
         #expect(waiting.service.queue.depth.waiting == 0, "the timed-out job left the queue")

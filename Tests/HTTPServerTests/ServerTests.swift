@@ -14,10 +14,10 @@ struct RunningServer {
     let transport: HTTPTransport
     var client: TestClient { TestClient(port: transport.port) }
 
-    init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20,
+    init(queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20, jobTTL: Duration = .seconds(3600),
          transport settings: TransportSettings = TransportSettings(host: "127.0.0.1", port: 0),
          models: (([ServedModel], URL) throws -> (models: [ServedModel], defaultModel: String?))? = nil) throws {
-        fixture = try ServiceFixture(queue: queue, maxUploadBytes: maxUploadBytes, models: models)
+        fixture = try ServiceFixture(queue: queue, maxUploadBytes: maxUploadBytes, jobTTL: jobTTL, models: models)
         transport = try HTTPTransport(service: fixture.service, settings: settings)
     }
 
