@@ -266,6 +266,8 @@ public final class HTTPTransport: @unchecked Sendable {
         let reply: OpaquePointer?
         if let stream = response.stream {
             streams.withLock { $0[ObjectIdentifier(stream)] = stream }
+            let socket = exchange.socket
+            stream.watchPeer { Self.peerState(socket) != .open }
             let reading = Unmanaged.passRetained(StreamReading(stream: stream, connection: connection)).toOpaque()
             reply = MHD_create_response_from_callback(UInt64.max, 32 << 10, streamReader, reading, streamReadingEnded)
         } else {

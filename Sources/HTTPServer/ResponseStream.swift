@@ -4,7 +4,8 @@ import Foundation
 ///
 /// The producer (a worker) writes and finally finishes; the transport reads. When the reader finds nothing
 /// to send it parks (the transport suspends the connection, so no thread waits), and the next write or the
-/// finish wakes it. A client that leaves closes the stream, which the producer sees as `isClosed`.
+/// finish wakes it. A client that leaves closes the stream, which the producer sees as `isClosed`: found when
+/// a write fails, or, while the reader is parked, by looking at the connection (`watchPeer`).
 public final class ResponseStream: @unchecked Sendable {
     public enum Read {
         case bytes(Int)
@@ -18,13 +19,14 @@ public final class ResponseStream: @unchecked Sendable {
     private var finished = false
     private var closed = false
     private var wake: (() -> Void)?
+    private var peerGone: (@Sendable () -> Bool)?
 
     public init() {}
 
-    /// Appends bytes to send; dropped once the stream is closed.
+    /// Appends bytes to send; dropped once the stream is closed (found so now if the client is gone).
     public func write(_ data: Data) {
         let waking: (() -> Void)? = lock.withLock {
-            guard !closed, !finished else { return nil }
+            guard !closedLocked, !finished else { return nil }
             pending += data
             defer { wake = nil }
             return wake
@@ -43,7 +45,22 @@ public final class ResponseStream: @unchecked Sendable {
     }
 
     /// Whether the client has gone (or the server stopped the answer): the producer may stop.
-    public var isClosed: Bool { lock.withLock { closed } }
+    public var isClosed: Bool { lock.withLock { closedLocked } }
+
+    /// Tells the stream how to see, while its reader is parked, that the client has gone.
+    func watchPeer(_ gone: @escaping @Sendable () -> Bool) { lock.withLock { peerGone = gone } }
+
+    /// Closed, or the client gone while the reader is parked (its connection suspended, so that the look
+    /// is at the right socket); a gone client closes the stream, and a parked reader is woken to end.
+    private var closedLocked: Bool {
+        if !closed, wake != nil, peerGone?() == true {
+            closed = true
+            let waking = wake
+            wake = nil
+            waking?()
+        }
+        return closed
+    }
 
     /// Copies up to `count` pending bytes to `buffer`; with none pending and the stream not finished, calls
     /// `park` and keeps `wake` for the next write or the finish.

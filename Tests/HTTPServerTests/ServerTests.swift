@@ -305,6 +305,24 @@ struct ServerTests {
         let complete = all.body.split(separator: UInt8(ascii: "\n")).map { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] ?? [:] }
         #expect(complete.count == 7 && complete.last?["runs"] is [Any] && complete.last?["timing_ms"] is [String: Any])
 
+        // A client that leaves mid-stream stops the work: of the third stream's 5 windows, 2 are done when it
+        // goes; the third is seen to be unwanted before its frames are decoded, or, if its forward pass was
+        // already held at the gate, when its line is written; no more are done.
+        gate.hold(after: 2)
+        let leaving = try server.client.open(sending: Data(("POST /classify?window=0.5&stream=true HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Content-Type: video/mp4\r\nContent-Length: \(video.count)\r\n\r\n").utf8) + video)
+        _ = TestClient.read(leaving) { TestClient.dechunked($0).body.split(separator: UInt8(ascii: "\n")).count >= 3 }
+        close(leaving)
+        gate.release()
+        var depth = server.fixture.service.queue.depth
+        for _ in 0..<500 where depth.running > 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+            depth = server.fixture.service.queue.depth
+        }
+        let windows = server.metrics(showing: "vivid_timeline_windows_total").split(separator: "\n")
+            .first { $0.hasPrefix("vivid_timeline_windows_total ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        #expect(depth.running == 0 && (windows == 12 || windows == 13), "\(windows) windows after 5 + 5 + a stream left after 2")
+
         // Refusals are whole JSON answers, before any line.
         let short = try server.client.send("POST", "/classify?window=0.1&stream=true", headers: [("Content-Type", "video/mp4")], body: video)
         #expect(short.status == 400 && short.code == "INVALID_PARAMETER" && short.text.contains("at least 0.32 s"), "\(short.text)")
