@@ -249,6 +249,17 @@ answer = json.load(sys.stdin)
 assert [s["start_s"] for s in answer["segments"]] == [0, 3, 6, 9, 10], answer["segments"]
 assert answer["runs"][0]["start_s"] == 0 and answer["runs"][-1]["end_s"] == 16, answer["runs"]'
 }
+default_model_and_missing_files() {
+  # Run from another folder, classify finds the demo model in the binary's repository; a missing file is
+  # FILE_NOT_FOUND with exit status 2, for every command that opens one.
+  (cd "$work" && "$vivid" classify --json "$OLDPWD/Models/demo/examples/00000_take_cup.mp4") | grep -q '"label" : "take cup"'
+  local command status
+  for command in probe classify; do
+    status=0
+    "$vivid" $command "$work/absent.mp4" >"$work/absent.json" || status=$?
+    [ "$status" -eq 2 ] && grep -q '"code" : "FILE_NOT_FOUND"' "$work/absent.json" && grep -q 'absent.mp4: no such file' "$work/absent.json"
+  done
+}
 stale_uploads_removed() {
   local tmp="$work/tmp" deadline
   mkdir -p "$tmp"
@@ -291,6 +302,7 @@ check "the demo model keeps its level (verb >= 90%, noun >= 90%) on 48 fresh ren
 check "server: one log line per request, load against a small queue, draining on SIGTERM, the exit timeout" server_load_and_drain
 check "a server killed with SIGKILL leaves its uploads; the next one removes them and says so" stale_uploads_removed
 check "classify --window prints a timeline's runs, and every window with --json" timeline_prints_runs
+check "the default model is found from any folder; a missing file is FILE_NOT_FOUND, exit 2" default_model_and_missing_files
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

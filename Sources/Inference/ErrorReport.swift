@@ -37,6 +37,7 @@ extension DecodeError: Reportable {
     public var report: ErrorReport {
         switch self {
         case .unsupportedMedia(let text): ErrorReport(code: "UNSUPPORTED_MEDIA", status: 415, message: text)
+        case .fileNotFound(let text): ErrorReport(code: "FILE_NOT_FOUND", status: 404, message: text)
         case .noVideoStream(let text): ErrorReport(code: "NO_VIDEO_STREAM", status: 422, message: text)
         case .undecodable(let text): ErrorReport(code: "UNDECODABLE", status: 422, message: text)
         case .videoTooLarge(let text): ErrorReport(code: "VIDEO_TOO_LARGE", status: 422, message: text)

@@ -31,7 +31,10 @@ enum ContainerPolicy {
     ///   only with a guess-level score, or a recognised format that is not allowed.
     static func detectContainer(path: String) throws(DecodeError) -> UnsafePointer<AVInputFormat> {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unsupportedMedia("cannot read the file") }
+        guard descriptor >= 0 else {
+            if errno == ENOENT { throw .fileNotFound("no such file") }
+            throw .unsupportedMedia("cannot read the file: \(String(cString: strerror(errno)))")
+        }
         defer { close(descriptor) }
         var head: [UInt8] = []
         var size = 2048

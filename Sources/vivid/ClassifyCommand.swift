@@ -18,7 +18,7 @@ struct ClassifyCommand: ParsableCommand {
     )
 
     @Argument(help: "Video files.") var videos: [String]
-    @Option(help: "The model folder.") var model = "Models/demo"
+    @Option(help: "The model folder (default: Models/demo, here, installed, or in the binary's repository).") var model: String?
     @Option(help: "Temporal × spatial views, e.g. 4x3 (default: the model's).") var views: ViewCount?
     @Option(help: "How many classes and actions to list (1–100).") var topK = 5
     @Option(help: "per_view (mean of per-view verb ⊗ noun) or marginal ((mean verb) ⊗ (mean noun)).") var aggregate: AggregationMethod?
@@ -34,7 +34,7 @@ struct ClassifyCommand: ParsableCommand {
         let precision = try precisionArguments.resolved()
         let classifier: Classifier
         do {
-            classifier = try Classifier(folder: model, decoderOptions: decoderArguments.options, precision: precision)
+            classifier = try Classifier(folder: try model ?? DefaultModel.resolved(), decoderOptions: decoderArguments.options, precision: precision)
         } catch {
             throw CommandOutput.fail(error)
         }

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Inference
 
-/// Writes command results as JSON on standard output, and failures as `{"error","code"}` with exit code 1.
+/// Writes command results as JSON on standard output, and failures as `{"error","code"}` with exit code 1, or
+/// 2 for a file that is not there (`FILE_NOT_FOUND`), as for a usage error.
 enum CommandOutput {
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
@@ -15,6 +16,6 @@ enum CommandOutput {
     static func fail(_ error: any Error, context: String? = nil) -> ExitCode {
         let report = ErrorReport(error)
         try? printJSON(["error": context.map { "\($0): \(report.message)" } ?? report.message, "code": report.code])
-        return ExitCode.failure
+        return report.code == "FILE_NOT_FOUND" ? ExitCode(2) : ExitCode.failure
     }
 }

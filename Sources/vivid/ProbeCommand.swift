@@ -17,7 +17,7 @@ struct ProbeCommand: ParsableCommand {
         do {
             try CommandOutput.printJSON(try VideoDecoder(path: video, options: decoder.options).info)
         } catch let error as any Reportable {
-            throw CommandOutput.fail(error)
+            throw CommandOutput.fail(error, context: video)
         }
     }
 }

@@ -72,7 +72,7 @@ struct SampleCommand: ParsableCommand {
             try writer.finish(metadata: ["view_plan": String(decoding: try JSONEncoder().encode(record), as: UTF8.self)])
             try CommandOutput.printJSON(record)
         } catch let error as any Reportable {
-            throw CommandOutput.fail(error)
+            throw CommandOutput.fail(error, context: video)
         }
     }
 }

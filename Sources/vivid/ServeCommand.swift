@@ -22,7 +22,8 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Address to listen on (VIVID_HOST; default \(TransportSettings().host)).") var host: String?
     @Option(help: "Port (VIVID_PORT; default \(TransportSettings().port); 0 picks a free one).") var port: Int?
-    @Option(help: "A model folder; repeat for several (VIVID_MODEL; default Models/demo).") var model: [String] = []
+    @Option(help: "A model folder; repeat for several (VIVID_MODEL; default Models/demo, here, installed, or in the binary's repository).")
+    var model: [String] = []
     @Option(help: "An ensemble file (JSON: name, members with model folders and weights); repeatable (VIVID_ENSEMBLE).") var ensemble: [String] = []
     @Option(help: "The model used when a request names none (VIVID_DEFAULT_MODEL; default the first).") var defaultModel: String?
     @Option(help: "Largest upload in MiB (VIVID_MAX_UPLOAD_MB; default \(ServiceSettings().maxUploadBytes >> 20)).") var maxUploadMb: Int?
@@ -70,7 +71,12 @@ struct ServeCommand: ParsableCommand {
             maxPixelsPerFrame: try environment.resolve(maxPixels, "MAX_PIXELS", default: DecoderLimits().maxPixelsPerFrame),
             maxFramesPerAnswer: try environment.resolve(maxDecodedFrames, "MAX_DECODED_FRAMES", default: DecoderLimits().maxFramesPerAnswer),
             maxDuration: try environment.resolve(maxDuration, "MAX_DURATION", default: DecoderLimits().maxDuration))
-        let folders = model.isEmpty ? (environment["MODEL"]?.split(separator: ",").map(String.init) ?? ["Models/demo"]) : model
+        let folders: [String]
+        do {
+            folders = model.isEmpty ? try environment["MODEL"]?.split(separator: ",").map(String.init) ?? [DefaultModel.resolved()] : model
+        } catch {
+            throw CommandOutput.fail(error)
+        }
 
         // Models load strictly before the port is bound: a bad folder stops the server here.
         let decoderOptions = DecoderOptions(limits: limits, threads: threads)
