@@ -184,11 +184,17 @@ final class UploadReceiver {
         }
     }
 
-    /// The video: the raw body, or the part named `video`, or the only file part.
+    /// The video: the raw body, or the file part named `video`, or the only file part. Two parts named `video`
+    /// are refused rather than one taken silently, and so is a `video` field sent as text (no filename).
     func finish() throws(APIError) -> Upload {
         try closeFile()
         if case .multipart(let parser) = format { try parser.finish() }
-        let chosen = parts.first { $0.headers.name == "video" } ?? (parts.count == 1 ? parts[0] : nil)
+        let named = parts.filter { $0.headers.name == "video" }
+        if named.count > 1 { throw .invalidParameter("one video per request: the form has \(named.count) parts named `video`") }
+        if let field = named.first, field.headers.filename == nil, case .multipart = format {
+            throw .missingVideo("the field `video` is text; send the video as a file part (with a filename, as curl -F video=@FILE does)")
+        }
+        let chosen = named.first ?? (parts.count == 1 ? parts[0] : nil)
         guard let part = chosen else {
             throw .missingVideo(parts.isEmpty ? "the form has no file part; send the video as the field `video`"
                                               : "the form has \(parts.count) file parts and none is named `video`")

@@ -138,6 +138,16 @@ struct ServerTests {
         let parts = (0..<1_000).map { "--b\r\nContent-Disposition: form-data; name=\"f\($0)\"; filename=\"x\"\r\n\r\nx\r\n" }.joined() + "--b--\r\n"
         reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "multipart/form-data; boundary=b")], body: Data(parts.utf8))
         #expect(reply.status == 400 && reply.code == "INVALID_PARAMETER" && reply.text.contains("more than 16 parts"), "parts: \(reply.text)")
+        // One video per request; a `video` field sent as text is not one.
+        let file = { (name: String, filename: String?) in
+            Data("--b\r\nContent-Disposition: form-data; name=\"\(name)\"\(filename.map { "; filename=\"\($0)\"" } ?? "")\r\n\r\n".utf8) + video + Data("\r\n".utf8)
+        }
+        reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "multipart/form-data; boundary=b")],
+                                       body: file("video", "a.mp4") + file("video", "b.mp4") + Data("--b--\r\n".utf8))
+        #expect(reply.status == 400 && reply.code == "INVALID_PARAMETER" && reply.text.contains("one video per request"), "two videos: \(reply.text)")
+        reply = try server.client.send("POST", "/classify", headers: [("Content-Type", "multipart/form-data; boundary=b")],
+                                       body: file("video", nil) + Data("--b--\r\n".utf8))
+        #expect(reply.status == 400 && reply.code == "MISSING_VIDEO" && reply.text.contains("file part"), "text field: \(reply.text)")
         reply = try server.client.send("PUT", "/classify", body: video)
         #expect(reply.status == 405 && reply.code == "METHOD_NOT_ALLOWED")
         reply = try server.client.get("/no/such/route")
