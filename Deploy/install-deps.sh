@@ -15,6 +15,7 @@ test_packages=(
   "${build_packages[@]}"
   ffmpeg                      # the CLI that tests and benchmarks use to generate videos
   python3 python3-numpy python3-msgpack   # Tools/ (checkpoint conversion in the parity tests) and script checks
+  python3-venv                            # Tests/client_checks.py's venv (tritonclient, openapi-spec-validator)
 )
 # The Swift runtime libraries are not Debian packages: the Dockerfile and check-runtime.sh copy the ones the
 # binary links from the toolchain; these are what they need underneath.

@@ -260,6 +260,18 @@ default_model_and_missing_files() {
     [ "$status" -eq 2 ] && grep -q '"code" : "FILE_NOT_FOUND"' "$work/absent.json" && grep -q 'absent.mp4: no such file' "$work/absent.json"
   done
 }
+clients_nobody_here_wrote() {
+  # Triton's HTTP client and openapi-spec-validator, from PyPI into a venv outside the repository; skipped,
+  # saying so, where pip cannot reach its index.
+  local venv=${VIVID_CLIENT_VENV:-$HOME/.cache/vivid-client-venv}
+  if ! "$venv/bin/python" -c 'import tritonclient.http, openapi_spec_validator' 2>/dev/null; then
+    if ! { "$python" -m venv "$venv" && "$venv/bin/pip" install -q "tritonclient[http]" openapi-spec-validator; } >"$work/pip.log" 2>&1; then
+      echo "skipped: pip could not install tritonclient[http] and openapi-spec-validator: $(tail -1 "$work/pip.log")" >&2
+      return 0
+    fi
+  fi
+  "$venv/bin/python" Tests/client_checks.py "$vivid" Models/demo
+}
 stale_uploads_removed() {
   local tmp="$work/tmp" deadline
   mkdir -p "$tmp"
@@ -303,6 +315,7 @@ check "server: one log line per request, load against a small queue, draining on
 check "a server killed with SIGKILL leaves its uploads; the next one removes them and says so" stale_uploads_removed
 check "classify --window prints a timeline's runs, and every window with --json" timeline_prints_runs
 check "the default model is found from any folder; a missing file is FILE_NOT_FOUND, exit 2" default_model_and_missing_files
+check "tritonclient uses the KServe v2 routes; openapi-spec-validator accepts /openapi.json" clients_nobody_here_wrote
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

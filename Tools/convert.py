@@ -884,12 +884,12 @@ TIMESFORMER_STRIDES = {8: 32, 16: 16, 96: 4}
 def timesformer_preprocessing(model):
     """TSF's Kinetics test (MODELS.md §2): 1 clip x 3 crops of the image size, short side resized to it. The
     frame stride is the published config's for its clip length; other lengths keep the 8x32 and 16x16 configs'
-    span of 256 frames. Mean and std 0.5 are what the transformers release's image processor (saved by
-    convert_timesformer_to_pytorch.py) uses; TSF itself trained with 0.45 / 0.225 (--mean, --std)."""
+    span of 256 frames. Mean 0.45 and std 0.225 are what TSF trained and tested with (and what the hub's
+    preprocessor_config.json says); transformers' converter checked its logits with 0.5 / 0.5 (--mean, --std)."""
     frames, image = model["num_frames"], model["image_size"]
     return {"frames_per_clip": frames, "stride": TIMESFORMER_STRIDES.get(frames, max(1, 256 // frames)),
             "short_side": image, "crop_size": image, "fixed_crop": True,
-            "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "views": (1, 3)}
+            "mean": [0.45, 0.45, 0.45], "std": [0.225, 0.225, 0.225], "views": (1, 3)}
 
 
 def convert_hf_timesformer(source, args):

@@ -1,3 +1,4 @@
+import Foundation
 import Inference
 
 extension VividService {
@@ -15,6 +16,9 @@ extension VividService {
             Route("GET", "/v2/health/ready") { request in
                 self.isDraining ? .error(.draining, requestID: request.head.id) : .json(["ready": true])
             },
+            Route("GET", "/v2") { _ in self.serverMetadata() },
+            Route("GET", "/v2/models/{name}") { self.modelMetadata($0) },
+            Route("GET", "/v2/models/{name}/ready") { self.modelReady($0) },
             Route("GET", "/models") { _ in .json(ModelList(models: self.models.map(ModelDescription.init), defaultModel: self.defaultModel)) },
             Route("GET", "/models/{name}") { request in
                 do throws(APIError) {
@@ -22,6 +26,13 @@ extension VividService {
                 } catch {
                     return .error(error, requestID: request.head.id)
                 }
+            },
+            Route("GET", "/openapi.json") { request in
+                let document = OpenAPIDocument.make(routes: self.router.routes, version: self.settings.version)
+                guard let body = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+                    return .error(.internal("the OpenAPI document could not be encoded"), requestID: request.head.id)
+                }
+                return Response(status: 200, headers: [("Content-Type", "application/json")], body: body)
             },
             Route("GET", "/metrics") { _ in
                 .text(self.metrics.render(queue: self.queue.depth), contentType: "text/plain; version=0.0.4; charset=utf-8")

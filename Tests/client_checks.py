@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Checks of `vivid serve` with clients nobody here wrote: Triton's HTTP client on the KServe v2 routes, and
+openapi-spec-validator on /openapi.json.
+
+    python3 Tests/client_checks.py VIVID MODEL_DIR
+
+Run with a Python that has `tritonclient[http]` and `openapi-spec-validator` (Tests/cli-checks.sh makes a venv
+for them under ~/.cache, and skips these checks with a message when pip cannot reach its index).
+Prints one line per check; exits 1 if any failed.
+"""
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+
+import tritonclient.http as triton
+from tritonclient.utils import InferenceServerException
+
+
+def start(vivid, model):
+    process = subprocess.Popen([vivid, "serve", "--model", model, "--host", "127.0.0.1", "--port", "0"],
+                               stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:
+        match = re.search(r"port=(\d+)", line)
+        if match:
+            return process, int(match.group(1))
+    raise SystemExit("vivid serve did not start")
+
+
+def kserve(port, model):
+    client = triton.InferenceServerClient(url=f"127.0.0.1:{port}")
+    assert client.is_server_live() and client.is_server_ready()
+    assert client.is_model_ready(model), "is_model_ready"
+    server = client.get_server_metadata()
+    assert server["name"] == "vivid" and "version" in server, server
+    metadata = client.get_model_metadata(model)
+    assert metadata["name"] == model and metadata["platform"] == "vivid", metadata
+    assert [i["name"] for i in metadata["inputs"]] == ["video"], metadata
+    assert {"verb", "noun", "action"} <= {o["name"] for o in metadata["outputs"]}, metadata
+    assert not client.is_model_ready("unknown")
+    try:
+        client.get_model_metadata("unknown")
+        raise AssertionError("metadata of an unknown model")
+    except InferenceServerException as error:
+        assert "unknown" in error.message(), error.message()
+
+
+def openapi(port):
+    from openapi_spec_validator import validate
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json") as answer:
+        document = json.load(answer)
+    validate(document)
+    assert document["openapi"].startswith("3.1"), document["openapi"]
+
+
+def main():
+    vivid, model_dir = sys.argv[1], sys.argv[2]
+    model = json.load(open(f"{model_dir}/config.json"))["name"]
+    process, port = start(vivid, model_dir)
+    failed = 0
+    try:
+        for name, check in (("tritonclient: server and model live, ready and described over KServe v2", lambda: kserve(port, model)),
+                            ("openapi-spec-validator accepts /openapi.json (OpenAPI 3.1)", lambda: openapi(port))):
+            try:
+                check()
+                print(f"ok   {name}")
+            except Exception as error:  # noqa: BLE001 - any failure is reported and counted
+                failed += 1
+                print(f"FAIL {name}: {type(error).__name__}: {error}")
+    finally:
+        process.terminate()
+        process.wait()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
