@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS ?=
 
-.PHONY: deps build serve test fuzz bench-decode bench-convnets bench-server bench-peers clean
+.PHONY: deps build serve install uninstall convert model test fuzz bench-decode bench-convnets bench-server bench-peers clean
 
 ## deps: install the Debian packages Vivid builds and tests with (only those missing)
 deps:
@@ -16,6 +16,31 @@ build: deps
 PORT ?= 8080
 serve: build
 	.build/release/vivid serve --model Models/demo --port $(PORT)
+
+## install: `.build/release/vivid` to $(PREFIX)/bin and Models/demo to $(PREFIX)/share/vivid/Models/demo, where an
+## installed `vivid` finds its default model (PREFIX=/usr/local; DESTDIR=… stages it); builds nothing: `make build` first
+PREFIX ?= /usr/local
+install:
+	@test -x .build/release/vivid || { echo "make install: no .build/release/vivid; run make build first" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vivid/Models
+	install -m 755 .build/release/vivid $(DESTDIR)$(PREFIX)/bin/vivid
+	rm -rf $(DESTDIR)$(PREFIX)/share/vivid/Models/demo
+	cp -R Models/demo $(DESTDIR)$(PREFIX)/share/vivid/Models/demo
+
+## uninstall: remove what `make install` put under $(PREFIX) (same PREFIX and DESTDIR)
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vivid
+	rm -rf $(DESTDIR)$(PREFIX)/share/vivid
+
+## convert: a published checkpoint to a model folder, ARGS="FORMAT SOURCE OUT [flags]" (Tools/convert: runs
+## Tools/convert.py on the system python3 that `make deps` equips, else python3 on PATH, if it has numpy and msgpack)
+convert:
+	bash Tools/convert $(ARGS)
+
+## model: download a published checkpoint, check it and convert it into Models/NAME (Tools/fetch_model.sh; `make model`
+## alone lists the names)
+model:
+	bash Tools/fetch_model.sh $(if $(NAME),$(NAME),--list)
 
 # Tests run optimised: the models' kernels at the published sizes take minutes unoptimised. -enable-testing
 # keeps @testable imports working in the release build.
