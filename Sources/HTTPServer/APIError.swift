@@ -6,6 +6,8 @@ public enum APIError: Error, Equatable, Sendable {
     case badRequest(String)
     case invalidParameter(String)
     case missingVideo(String)
+    /// No API key, or not one the server accepts (`--api-key-file`).
+    case unauthorized(String)
     case notFound(String)
     case unknownModel(String)
     case unknownJob(String)
@@ -34,6 +36,7 @@ public enum APIError: Error, Equatable, Sendable {
     public var status: Int {
         switch self {
         case .badRequest, .invalidParameter, .missingVideo: 400
+        case .unauthorized: 401
         case .notFound, .unknownModel, .unknownJob: 404
         case .methodNotAllowed: 405
         case .uploadTooLarge: 413
@@ -56,6 +59,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .notFound: "NOT_FOUND"
         case .unknownModel: "UNKNOWN_MODEL"
         case .unknownJob: "UNKNOWN_JOB"
+        case .unauthorized: "UNAUTHORIZED"
         case .methodNotAllowed: "METHOD_NOT_ALLOWED"
         case .uploadTooLarge: "UPLOAD_TOO_LARGE"
         case .unsupportedMedia: "UNSUPPORTED_MEDIA"
@@ -78,7 +82,7 @@ public enum APIError: Error, Equatable, Sendable {
         switch self {
         case .badRequest(let text), .invalidParameter(let text), .missingVideo(let text), .notFound(let text),
              .unsupportedMedia(let text), .noVideoStream(let text), .undecodable(let text), .videoTooLarge(let text),
-             .notImplemented(let text):
+             .notImplemented(let text), .unauthorized(let text):
             text
         case .unknownModel(let name): "no model named \(quoted(name)) is loaded"
         case .unknownJob(let id): "no job \(quoted(id)): never made, deleted, or forgotten after its time"
@@ -100,6 +104,7 @@ public enum APIError: Error, Equatable, Sendable {
         case .busy(let seconds): [("Retry-After", String(seconds))]
         case .methodNotAllowed(let allowed): [("Allow", allowed.joined(separator: ", "))]
         case .draining, .notReady: [("Connection", "close")]
+        case .unauthorized: [("WWW-Authenticate", "Bearer")]
         default: []
         }
     }

@@ -11,6 +11,7 @@ extension VividService {
         count(route: route, response: response, received: received, uploadBytes: uploadBytes)
         var sealed = response
         sealed.headers.insert(("X-Request-Id", head.id), at: 0)
+        sealed.headers += settings.access.corsHeaders(for: head)
         let server = "server;dur=\(decimalText((ContinuousClock.now - received).inSeconds * 1000, digits: 1))"
         if let timing = sealed.headers.firstIndex(where: { $0.0 == "Server-Timing" }) {
             sealed.headers[timing].1 += ", \(server)"

@@ -2,9 +2,10 @@ import Foundation
 import Inference
 
 extension VividService {
-    /// The API's routes, built anew on each call: whoever serves them keeps one.
+    /// The API's routes, built anew on each call: whoever serves them keeps one. `settings.access` puts the
+    /// key check in front of them and adds CORS preflight routes.
     public var router: Router {
-        Router([
+        Router(settings.access.guarding([
             Route("POST", "/classify", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
                   respond: { self.classify($0, reply: $1) }),
             Route("POST", "/jobs", takesUpload: true, admit: { head throws(APIError) in try self.admitClassification(head) },
@@ -37,6 +38,6 @@ extension VividService {
             Route("GET", "/metrics") { _ in
                 .text(self.metrics.render(queue: self.queue.depth), contentType: "text/plain; version=0.0.4; charset=utf-8")
             },
-        ])
+        ]))
     }
 }

@@ -19,17 +19,19 @@ public struct ServiceSettings: Sendable {
     /// How long an ended job's answer is kept, and how many ended jobs at most (`/jobs`).
     public var jobTTL: Duration
     public var maxJobs: Int
+    public var access: AccessPolicy
     public var version: String
 
     public init(maxUploadBytes: Int = 512 << 20, maxFormParts: Int = 16, requestTimeout: Duration = .seconds(300),
                 maxWindows: Int = TimelinePlan.defaultMaxWindows, jobTTL: Duration = .seconds(3600), maxJobs: Int = 1000,
-                version: String = "dev") {
+                access: AccessPolicy = .init(), version: String = "dev") {
         self.maxUploadBytes = maxUploadBytes
         self.maxFormParts = maxFormParts
         self.requestTimeout = requestTimeout
         self.maxWindows = maxWindows
         self.jobTTL = jobTTL
         self.maxJobs = maxJobs
+        self.access = access
         self.version = version
     }
 }

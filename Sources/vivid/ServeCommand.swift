@@ -34,6 +34,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds to finish running work after SIGTERM (VIVID_EXIT_TIMEOUT; default \(Self.defaultExitTimeout)).") var exitTimeout: Double?
     @Option(help: "A classification's deadline in ms unless the request sets timeout_ms (VIVID_TIMEOUT_MS; default \(ServiceSettings().requestTimeout.inMilliseconds)).") var timeoutMs: Int?
     @Option(help: "Most windows one timeline may have (VIVID_MAX_WINDOWS; default \(ServiceSettings().maxWindows)).") var maxWindows: Int?
+    @Option(help: "An origin whose pages may call the API (CORS), e.g. https://tools.example; repeatable; * for any (VIVID_CORS_ORIGIN, comma-separated).")
+    var corsOrigin: [String] = []
+    @Option(help: "A file of API keys, one per line: every route but the health probes then asks for Authorization: Bearer KEY (VIVID_API_KEY_FILE).")
+    var apiKeyFile: String?
     @Option(help: "Seconds an ended job's answer is kept (VIVID_JOB_TTL; default \(ServiceSettings().jobTTL.inSeconds)).") var jobTtl: Double?
     @Option(help: "Most ended jobs kept; the oldest go first (VIVID_MAX_JOBS; default \(ServiceSettings().maxJobs)).") var maxJobs: Int?
     @Option(help: "Connections served at once (VIVID_CONNECTIONS; default \(TransportSettings().connectionLimit)).") var connections: Int?
@@ -111,6 +115,7 @@ struct ServeCommand: ParsableCommand {
                 maxWindows: try environment.resolve(maxWindows, "MAX_WINDOWS", default: serviceDefaults.maxWindows),
                 jobTTL: .milliseconds(Int(1000 * (try environment.resolve(jobTtl, "JOB_TTL", default: serviceDefaults.jobTTL.inSeconds)))),
                 maxJobs: try environment.resolve(maxJobs, "MAX_JOBS", default: serviceDefaults.maxJobs),
+                access: try accessPolicy(environment),
                 version: Vivid.version),
             queue: WorkQueue(workers: try environment.resolve(workers, "WORKERS", default: WorkQueue.defaultWorkers),
                              capacity: try environment.resolve(queue, "QUEUE", default: WorkQueue.defaultCapacity)),
@@ -136,6 +141,22 @@ struct ServeCommand: ParsableCommand {
             fflush(nil)
             _exit(0)
         }
+    }
+
+    /// The API keys and CORS origins from the flags or their variables; a key file that cannot be read stops
+    /// the server, and the keys themselves are never logged.
+    private func accessPolicy(_ environment: Environment) throws -> AccessPolicy {
+        let origins = corsOrigin.isEmpty ? (environment["CORS_ORIGIN"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [])
+            : corsOrigin
+        guard let file = try environment.resolve(apiKeyFile, "API_KEY_FILE") else { return AccessPolicy(corsOrigins: origins) }
+        let keys: [String]
+        do {
+            keys = try AccessPolicy.keys(fromFile: file)
+        } catch {
+            throw ValidationError("cannot read the API key file \(file): \(error.localizedDescription)")
+        }
+        guard !keys.isEmpty else { throw ValidationError("the API key file \(file) holds no key") }
+        return AccessPolicy(apiKeys: keys, corsOrigins: origins)
     }
 }
 

@@ -30,7 +30,7 @@ struct OpenAPITests {
             .badRequest(""), .invalidParameter(""), .missingVideo(""), .notFound(""), .unknownModel(""), .unknownJob(""),
             .methodNotAllowed(allowed: []), .notImplemented(""), .uploadTooLarge(limit: 1), .unsupportedMedia(""), .noVideoStream(""),
             .undecodable(""), .videoTooLarge(""), .busy(retryAfter: 1), .notReady, .draining, .timeout(milliseconds: 1),
-            .slowBody(minimumRate: 1), .clientClosed, .internal(""),
+            .slowBody(minimumRate: 1), .clientClosed, .internal(""), .unauthorized(""),
         ]
         #expect(Set(samples.map(\.code)) == Set(OpenAPIDocument.errorCodes))
     }

@@ -24,7 +24,7 @@ struct ServiceFixture {
     private let transport: HTTPTransport?
 
     init(path: ServicePath = .inProcess, queue: WorkQueue = WorkQueue(workers: 1, capacity: 4), maxUploadBytes: Int = 8 << 20,
-         jobTTL: Duration = .seconds(3600),
+         jobTTL: Duration = .seconds(3600), access: AccessPolicy = .init(),
          models: (([ServedModel], URL) throws -> (models: [ServedModel], defaultModel: String?))? = nil) throws {
         scratch = try TemporaryDirectory()
         let config = TinyModels.factorisedConfig(layout: .separate, labels: true)
@@ -32,7 +32,7 @@ struct ServiceFixture {
         var served: [ServedModel] = [.single(try Classifier(folder: folder))], defaultModel: String? = nil
         if let models { (served, defaultModel) = try models(served, scratch.url) }
         service = try VividService(models: served, defaultModel: defaultModel,
-                                   settings: ServiceSettings(maxUploadBytes: maxUploadBytes, requestTimeout: .seconds(60), jobTTL: jobTTL),
+                                   settings: ServiceSettings(maxUploadBytes: maxUploadBytes, requestTimeout: .seconds(60), jobTTL: jobTTL, access: access),
                                    queue: queue, uploads: try UploadStore(parent: scratch.url))
         video = try TestVideos.indexed(in: scratch.url, frames: 60, width: 40, height: 24)
         self.path = path
