@@ -16,6 +16,7 @@ test_packages=(
   ffmpeg                      # the CLI that tests and benchmarks use to generate videos
   python3 python3-numpy python3-msgpack   # Tools/ (checkpoint conversion in the parity tests) and script checks
   python3-venv                            # Tests/client_checks.py's venv (tritonclient, openapi-spec-validator)
+  chromium                    # headless, for Tests/page_checks.py (the page at GET / in a real browser)
 )
 # The Swift runtime libraries are not Debian packages: the Dockerfile and check-runtime.sh copy the ones the
 # binary links from the toolchain; these are what they need underneath.

@@ -295,6 +295,11 @@ server_load_and_drain() {
     -g 25 "$work/long.mp4"
   "$python" Tests/server_checks.py "$vivid" Models/demo Models/demo/examples/00000_take_cup.mp4 "$work/long.mp4"
 }
+# The page at GET / in headless Chromium (skipped, passing, where Debian's chromium is absent): an example uploaded
+# through its form, the bars and per-view grid, an error, a streamed timeline. Its screenshots stay in the folder below.
+page_in_a_browser() {
+  "$python" Tests/page_checks.py "$vivid" "${TMPDIR:-/tmp}/vivid-page-checks"
+}
 
 check "probe prints the stream facts" probe_ok
 check "limits are options: a small --max-pixels refuses the clip" probe_limits
@@ -315,6 +320,7 @@ check "server: one log line per request, load against a small queue, draining on
 check "a server killed with SIGKILL leaves its uploads; the next one removes them and says so" stale_uploads_removed
 check "classify --window prints a timeline's runs, and every window with --json" timeline_prints_runs
 check "the default model is found from any folder; a missing file is FILE_NOT_FOUND, exit 2" default_model_and_missing_files
+check "the page at / in headless Chromium: upload through the form, bars, per-view grid, error, timeline strip" page_in_a_browser
 check "tritonclient uses the KServe v2 routes; openapi-spec-validator accepts /openapi.json" clients_nobody_here_wrote
 
 echo "cli-checks: $passed passed, $failed failed"

@@ -104,6 +104,7 @@ enum OpenAPIDocument {
                                     responses: [200: ("the job", "Job"), 404: ("UNKNOWN_JOB", "Error")]),
         "DELETE /jobs/{id}": Operation(summary: "Cancel a queued or running job, or forget an ended one",
                                        responses: [200: ("the job, cancelled", "Job"), 204: ("forgotten", nil), 404: ("UNKNOWN_JOB", "Error")]),
+        "GET /": Operation(summary: "A page to try the API in a browser", responses: [200: ("the page, text/html", nil)]),
         "GET /status": Operation(summary: "Health: version, models, queue", responses: [200: ("serving", "Status"), 503: ("draining", "Status")]),
         "GET /v2/health/live": Operation(summary: "Liveness (KServe v2)", responses: [200: ("alive", "Flag")]),
         "GET /v2/health/ready": Operation(summary: "Readiness (KServe v2)", responses: [200: ("ready", "Flag"), 503: ("DRAINING", "Error")]),

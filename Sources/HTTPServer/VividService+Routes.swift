@@ -13,6 +13,7 @@ extension VividService {
             Route("GET", "/jobs/{id}") { self.describeJob($0) },
             Route("DELETE", "/jobs/{id}") { self.deleteJob($0) },
             Route("GET", "/status") { _ in self.status() },
+            Route("GET", "/") { _ in .text(TryPage.html, contentType: "text/html; charset=utf-8") },
             Route("GET", "/v2/health/live") { _ in .json(["live": true]) },
             Route("GET", "/v2/health/ready") { request in
                 self.isDraining ? .error(.draining, requestID: request.head.id) : .json(["ready": true])

@@ -12,7 +12,7 @@ enum ContainerPolicy {
     /// FFmpeg demuxer names (`AVInputFormat.name` lists several names for one demuxer, comma-separated).
     static let allowedDemuxers: Set<String> = [
         "mov", "mp4", "matroska", "webm", "avi", "flv", "mpegts", "mpeg", "ogg", "asf", "nut", "mxf", "ivf",
-        "yuv4mpegpipe", "h264", "hevc", "m4v", "obu", "dv",
+        "yuv4mpegpipe", "h264", "hevc", "m4v", "obu", "dv", "gif",
         "mp3", "wav", "flac", "aac",
     ]
 

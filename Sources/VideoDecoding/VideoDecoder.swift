@@ -33,7 +33,7 @@ public final class VideoDecoder {
 
     /// Opens `path` and reads its stream facts.
     ///
-    /// - Throws: `DecodeError` with `UNSUPPORTED_MEDIA` for a refused or unrecognised file,
+    /// - Throws: `DecodeError` with `UNSUPPORTED_MEDIA` for a refused or unrecognised file (a one-frame GIF too),
     ///   `NO_VIDEO_STREAM`, `UNDECODABLE` when FFmpeg cannot open what it recognised, and
     ///   `VIDEO_TOO_LARGE` when the frame size or duration passes `options.limits`.
     public init(path: String, options: DecoderOptions = .init()) throws(DecodeError) {
@@ -70,6 +70,8 @@ public final class VideoDecoder {
         for index in 0..<Int(format.pointee.nb_streams) where index != Int(streamIndex) {
             format.pointee.streams[index]!.pointee.discard = AVDISCARD_ALL
         }
+        // An animated GIF is a video (its frame delays are its timestamps); a GIF of one frame is a picture.
+        if info.container == "gif" && info.frameCount <= 1 { throw .unsupportedMedia("a GIF of one frame is a still image, not a video") }
         try checkLimits()
         codec = try openCodec()
     }

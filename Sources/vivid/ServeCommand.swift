@@ -58,6 +58,10 @@ struct ServeCommand: ParsableCommand {
     static let defaultLogLevel = "info"
 
     func run() throws {
+        // Signals are taken over first: libdispatch registers a signal source asynchronously, and a SIGTERM
+        // that came between ignoring the signal and the registration (seen once, right after "listening",
+        // on a loaded machine) was lost and left the server running.
+        let drain = ShutdownOnSignal()
         let environment = Environment(ProcessInfo.processInfo.environment)
         let level = try environment.resolve(logLevel, "LOG_LEVEL", default: Self.defaultLogLevel)
         guard let logLevel = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level '\(level)'") }
@@ -130,8 +134,7 @@ struct ServeCommand: ParsableCommand {
         logger.info("listening", metadata: ["port": "\(transport.port)", "models": "\(models.map(\.name))",
                                             "default_model": "\(service.defaultModel)"])
 
-        let drain = ShutdownOnSignal(service: service, exitTimeout: try environment.resolve(exitTimeout, "EXIT_TIMEOUT", default: Self.defaultExitTimeout))
-        drain.waitForDrain()
+        drain.waitForDrain(service, exitTimeout: try environment.resolve(exitTimeout, "EXIT_TIMEOUT", default: Self.defaultExitTimeout))
         transport.stop()
         service.uploads.removeAll()
         logger.info("stopped")
@@ -181,18 +184,15 @@ struct Environment {
 }
 
 /// SIGTERM and SIGINT: the first starts draining and waits for running work (up to the exit timeout); the
-/// second exits at once.
+/// second exits at once. One that comes before the server serves exits at once, with status 0.
 final class ShutdownOnSignal: @unchecked Sendable {
-    private let service: VividService
-    private let exitTimeout: Double
     private let signalled = DispatchSemaphore(value: 0)
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var count = 0
+    private var service: VividService?
 
-    init(service: VividService, exitTimeout: Double) {
-        self.service = service
-        self.exitTimeout = exitTimeout
+    init() {
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -203,10 +203,11 @@ final class ShutdownOnSignal: @unchecked Sendable {
     }
 
     private func received(_ number: Int32) {
-        let first = lock.withLock {
+        let (first, service) = lock.withLock {
             count += 1
-            return count == 1
+            return (count == 1, self.service)
         }
+        guard let service else { _exit(0) }  // still starting: nothing to drain
         guard first else {
             service.logger.warning("second signal: exiting without waiting")
             service.uploads.removeAll()
@@ -218,8 +219,10 @@ final class ShutdownOnSignal: @unchecked Sendable {
         signalled.signal()
     }
 
-    /// Returns once a signal came and running work finished, or the exit timeout passed.
-    func waitForDrain() {
+    /// Once `service` serves: returns once a signal came and running work finished, or `exitTimeout` seconds
+    /// passed.
+    func waitForDrain(_ service: VividService, exitTimeout: Double) {
+        lock.withLock { self.service = service }
         signalled.wait()
         let deadline = Date().addingTimeInterval(exitTimeout)
         while Date() < deadline {

@@ -105,14 +105,14 @@ struct OpeningTests {
         try expectRefusal(DecodeError.unsupportedMedia, path: image.path)
     }
 
-    @Test("An empty file, text, random bytes and a missing file are refused")
+    @Test("An empty file, text and random bytes are refused as unsupported; a missing file is not found")
     func junkIsRefused() throws {
         var generator = SystemRandomNumberGenerator()
         let noise = Data((0..<65_536).map { _ in UInt8.random(in: 0...255, using: &generator) })
         try expectRefusal(DecodeError.unsupportedMedia, path: TestVideos.file(in: directory, name: "empty.mp4", contents: Data()).path)
         try expectRefusal(DecodeError.unsupportedMedia, path: TestVideos.file(in: directory, name: "notes.txt", contents: Data("hello, this is text\n".utf8)).path)
         try expectRefusal(DecodeError.unsupportedMedia, path: TestVideos.file(in: directory, name: "noise.mp4", contents: noise).path)
-        try expectRefusal(DecodeError.unsupportedMedia, path: directory.appendingPathComponent("missing.mp4").path)
+        try expectRefusal(DecodeError.fileNotFound, path: directory.appendingPathComponent("missing.mp4").path)
     }
 
     @Test("A truncated MP4 (index at the end, cut off) is undecodable")
@@ -160,6 +160,23 @@ struct OpeningTests {
         #expect(throws: DecodeError.videoTooLarge("declared frame size 16384×16384 exceeds --max-pixels (33177600 pixels per frame)")) {
             try VideoDecoder(path: huge.path)
         }
+    }
+
+    @Test("An animated GIF is a video whose frame delays are its timestamps; a GIF of one frame is refused as a still image")
+    func gif() throws {
+        let animated = directory.appendingPathComponent("delays.gif")
+        // Five frames 0.1 s apart, then five 0.3 s apart.
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10", "-frames:v", "10",
+                               "-vf", "setpts='if(lt(N,5),N*0.1,0.5+(N-5)*0.3)/TB'", "-fps_mode", "passthrough", animated.path])
+        let decoder = try VideoDecoder(path: animated.path)
+        #expect(decoder.info.container == "gif" && decoder.info.frameCount == 10 && decoder.info.variableFrameRate)
+        var times: [Double] = []
+        try decoder.decodeFrames(at: [0, 0.4, 0.5, 0.8, 1.7], shortSide: nil) { _, frame in times.append(frame.timestamp) }
+        #expect(zip(times, [0, 0.4, 0.5, 0.8, 1.7]).allSatisfy { abs($0 - $1) < 1e-6 }, "\(times)")
+
+        let still = directory.appendingPathComponent("still.gif")
+        try TestVideos.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10", "-frames:v", "1", still.path])
+        #expect(throws: DecodeError.unsupportedMedia("a GIF of one frame is a still image, not a video")) { try VideoDecoder(path: still.path) }
     }
 
     /// Expects opening `path` to fail with the case `kind` makes, whatever its message (which must say something).
