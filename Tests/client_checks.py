@@ -10,23 +10,15 @@ Prints one line per check; exits 1 if any failed.
 """
 
 import json
-import re
-import subprocess
+import os
 import sys
 import urllib.request
 
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-
-def start(vivid, model):
-    process = subprocess.Popen([vivid, "serve", "--model", model, "--host", "127.0.0.1", "--port", "0"],
-                               stderr=subprocess.PIPE, text=True)
-    for line in process.stderr:
-        match = re.search(r"port=(\d+)", line)
-        if match:
-            return process, int(match.group(1))
-    raise SystemExit("vivid serve did not start")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_checks import Server  # noqa: E402  (the same `vivid serve` on a free loopback port)
 
 
 def kserve(port, model):
@@ -58,7 +50,8 @@ def openapi(port):
 def main():
     vivid, model_dir = sys.argv[1], sys.argv[2]
     model = json.load(open(f"{model_dir}/config.json"))["name"]
-    process, port = start(vivid, model_dir)
+    server = Server(vivid, model_dir)
+    port = server.port
     failed = 0
     try:
         for name, check in (("tritonclient: server and model live, ready and described over KServe v2", lambda: kserve(port, model)),
@@ -70,8 +63,7 @@ def main():
                 failed += 1
                 print(f"FAIL {name}: {type(error).__name__}: {error}")
     finally:
-        process.terminate()
-        process.wait()
+        server.stop()
     sys.exit(1 if failed else 0)
 
 

@@ -34,37 +34,10 @@ import threading
 import time
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_checks import Server  # noqa: E402  (the same `vivid serve` on a free loopback port)
+
 EXAMPLES = os.path.join(REPOSITORY, "Models", "demo", "examples")
-
-
-class Server:
-    """`vivid serve` with the demo model on a free loopback port."""
-
-    def __init__(self, vivid, temp):
-        self.process = subprocess.Popen([vivid, "serve", "--model", os.path.join(REPOSITORY, "Models", "demo"),
-                                         "--host", "127.0.0.1", "--port", "0"],
-                                        stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=temp))
-        self.log = []
-        deadline = time.time() + 60
-        self.port = None
-        while self.port is None and time.time() < deadline:
-            line = self.process.stderr.readline()
-            if not line:
-                raise RuntimeError("the server exited: " + "".join(self.log))
-            self.log.append(line)
-            found = re.search(r"port=(\d+)", line)
-            if found and "listening" in line:
-                self.port = int(found.group(1))
-        threading.Thread(target=lambda: self.log.extend(self.process.stderr), daemon=True).start()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 class Browser:
@@ -303,7 +276,7 @@ def main():
     failed = 0
     try:
         try:
-            server = Server(vivid, work)
+            server = Server(vivid, os.path.join(REPOSITORY, "Models", "demo"))
             browser = Browser(chromium, os.path.join(work, "profile"))
         except Exception as error:  # noqa: BLE001
             print(f"FAIL page setup: {error}")
