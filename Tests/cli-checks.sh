@@ -272,6 +272,23 @@ clients_nobody_here_wrote() {
   fi
   "$venv/bin/python" Tests/client_checks.py "$vivid" Models/demo
 }
+json_logs() {
+  # --log-format json: every line one JSON object; the request line has the client, query, id and numbers.
+  "$vivid" serve --host 127.0.0.1 --port 0 --log-format json 2>"$work/json.log" &
+  local server=$! deadline=$((SECONDS + 60)) port
+  until port=$(grep -o '"port":[0-9]*' "$work/json.log" | cut -d: -f2) && [ -n "$port" ]; do
+    [ $SECONDS -lt $deadline ] || { kill "$server"; return 1; }; sleep 0.1
+  done
+  "$python" -c 'import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], headers={"X-Request-Id": "log-check-1"})).read()' "http://127.0.0.1:$port/status?probe=1"
+  kill -TERM "$server"; wait "$server"
+  "$python" -c '
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+request = next(line for line in lines if line.get("message") == "request")
+assert request["request_id"] == "log-check-1" and request["client"] == "127.0.0.1" and request["query"] == "probe=1", request
+assert request["status"] == 200 and isinstance(request["ms"], int) and request["time"].endswith("Z"), request' "$work/json.log"
+}
 stale_uploads_removed() {
   local tmp="$work/tmp" deadline
   mkdir -p "$tmp"
@@ -322,6 +339,7 @@ check "classify --window prints a timeline's runs, and every window with --json"
 check "the default model is found from any folder; a missing file is FILE_NOT_FOUND, exit 2" default_model_and_missing_files
 check "the page at / in headless Chromium: upload through the form, bars, per-view grid, error, timeline strip" page_in_a_browser
 check "tritonclient uses the KServe v2 routes; openapi-spec-validator accepts /openapi.json" clients_nobody_here_wrote
+check "--log-format json writes one object per line, the request's with client, query, id and numbers" json_logs
 
 echo "cli-checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

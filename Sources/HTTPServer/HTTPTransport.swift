@@ -138,7 +138,7 @@ public final class HTTPTransport: @unchecked Sendable {
                             size: UnsafeMutablePointer<Int>, state: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let stored = state.pointee else {
             let head = RequestHead(method: method, path: url, query: values(connection, .GET_ARGUMENT_KIND),
-                                   headers: values(connection, .HEADER_KIND))
+                                   headers: values(connection, .HEADER_KIND), client: Self.peerAddress(vivid_mhd_connection_socket(connection)))
             let exchange = Exchange(head: head, version: version, connection: connection)
             state.pointee = Unmanaged.passRetained(exchange).toOpaque()
             service.requestBegan()
@@ -314,6 +314,30 @@ public final class HTTPTransport: @unchecked Sendable {
 
     private func values(_ connection: OpaquePointer, _ kind: MHD_ValueKind) -> [String: String] {
         Dictionary(pairs(connection, kind), uniquingKeysWith: { _, last in last })
+    }
+
+    /// The numeric address of the peer of `socket`, IPv4 or IPv6, for logs.
+    static func peerAddress(_ socket: Int32) -> String? {
+        guard socket >= 0 else { return nil }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let got = withUnsafeMutableBytes(of: &storage) { getpeername(socket, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }
+        guard got == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = Int32(storage.ss_family)
+        let written = withUnsafeBytes(of: &storage) { raw -> Bool in
+            switch family {
+            case AF_INET:
+                var address = raw.load(as: sockaddr_in.self).sin_addr
+                return inet_ntop(AF_INET, &address, &text, socklen_t(text.count)) != nil
+            case AF_INET6:
+                var address = raw.load(as: sockaddr_in6.self).sin6_addr
+                return inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil
+            default:
+                return false
+            }
+        }
+        return written ? String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     }
 
     /// Every value of the header `name` (lower-case), repeated ones included.

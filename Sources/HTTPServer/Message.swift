@@ -3,6 +3,8 @@ import Inference
 
 /// What the server knows of a request before its body: method, path, query and headers.
 public struct RequestHead: Sendable {
+    /// Echoed in answers and logs: the trace id of a valid W3C `traceparent`, else a sane `X-Request-Id` the
+    /// client sent, else a new random one.
     public var id: String
     public var method: String
     public var path: String
@@ -11,21 +13,41 @@ public struct RequestHead: Sendable {
     public var headers: [String: String]
     /// Values of the route pattern's `{name}` segments, filled in by the router.
     public var pathParameters: [String: String] = [:]
+    /// The client's address, for logs (nil in process).
+    public var client: String?
 
-    public init(id: String = RequestHead.newID(), method: String, path: String, query: [String: String] = [:],
-                headers: [String: String] = [:]) {
-        self.id = id
+    public init(id: String? = nil, method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
+                client: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        self.client = client
+        self.id = id ?? Self.traceID(self.headers["traceparent"]) ?? Self.sane(self.headers["x-request-id"]) ?? Self.newID()
     }
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 
-    /// A short random id, echoed in answers and logs.
+    /// A short random id.
     public static func newID() -> String {
         String(UInt64.random(in: 0...UInt64.max), radix: 16).leftPadded(to: 16)
+    }
+
+    /// The trace id of a version-00 `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`, ids not all zeros), or nil.
+    static func traceID(_ value: String?) -> String? {
+        guard let fields = value?.split(separator: "-", omittingEmptySubsequences: false), fields.count == 4, fields[0] == "00",
+              fields[1].count == 32, fields[2].count == 16, fields[3].count == 2,
+              fields.dropFirst().allSatisfy({ $0.allSatisfy { "0123456789abcdef".contains($0) } }),
+              fields[1].contains(where: { $0 != "0" }), fields[2].contains(where: { $0 != "0" }) else { return nil }
+        return String(fields[1])
+    }
+
+    /// A client's request id when it is 1 to 64 letters, digits, `.`, `_`, `:` or `-`; nil otherwise.
+    static func sane(_ value: String?) -> String? {
+        guard let value, (1...64).contains(value.count),
+              value.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._:-".unicodeScalars.contains($0)) })
+        else { return nil }
+        return value
     }
 }
 

@@ -59,9 +59,10 @@ extension VividService {
             answer.requestID = request.head.id
             answer.timing.upload = request.bodyReceived.map { ($0 - request.received).inMilliseconds }
             answer.timing.total = (finished - request.received).inMilliseconds
-            metrics.observe("vivid_decode_duration_seconds", seconds: Double(answer.timing.decode) / 1000)
-            metrics.observe("vivid_forward_duration_seconds", seconds: Double(answer.timing.forward) / 1000)
-            metrics.increment("vivid_video_seconds_total", by: answer.video.duration)
+            let byModel = [("model", model.name)]
+            metrics.observe("vivid_decode_duration_seconds", seconds: answer.timing.decodeSeconds, labels: byModel)
+            metrics.observe("vivid_forward_duration_seconds", seconds: answer.timing.forwardSeconds, labels: byModel)
+            metrics.increment("vivid_video_seconds_total", labels: byModel, by: answer.video.duration)
             var response = Response.json(answer)
             // To the tenth of a millisecond (timing_ms is whole): what a client subtracts from its own wall
             // time to see what serving adds (Benchmarks/server.py).
@@ -100,7 +101,7 @@ extension VividService {
                 isCancelled: { ticket.isCancelled || stream?.isClosed == true || deadline.map { ContinuousClock.now >= $0 } == true },
                 onEvent: { event in
                     if case .segment(_, let done, let total) = event {
-                        metrics.increment("vivid_timeline_windows_total")
+                        metrics.increment("vivid_timeline_windows_total", labels: [("model", classifier.name)])
                         progress(done, total)
                     }
                     guard let stream, let reply else { return }
@@ -119,9 +120,11 @@ extension VividService {
             timeline.requestID = id
             timeline.ending.timing.upload = request.bodyReceived.map { ($0 - request.received).inMilliseconds }
             timeline.ending.timing.total = (ContinuousClock.now - request.received).inMilliseconds
-            metrics.increment("vivid_timeline_video_seconds_total", by: (timeline.segments.last?.end ?? 0) - (timeline.segments.first?.start ?? 0))
-            metrics.observe("vivid_decode_duration_seconds", seconds: Double(timeline.ending.timing.decode) / 1000)
-            metrics.observe("vivid_forward_duration_seconds", seconds: Double(timeline.ending.timing.forward) / 1000)
+            let byModel = [("model", classifier.name)]
+            metrics.increment("vivid_timeline_video_seconds_total", labels: byModel,
+                              by: (timeline.segments.last?.end ?? 0) - (timeline.segments.first?.start ?? 0))
+            metrics.observe("vivid_decode_duration_seconds", seconds: timeline.ending.timing.decodeSeconds, labels: byModel)
+            metrics.observe("vivid_forward_duration_seconds", seconds: timeline.ending.timing.forwardSeconds, labels: byModel)
             if let stream {
                 stream.write(ndjsonLine(timeline.ending))
                 stream.finish()

@@ -12,6 +12,9 @@ extension VividService {
         var sealed = response
         sealed.headers.insert(("X-Request-Id", head.id), at: 0)
         sealed.headers += settings.access.corsHeaders(for: head)
+        if let traceparent = head.header("traceparent"), RequestHead.traceID(traceparent) == head.id {
+            sealed.headers.append(("traceparent", traceparent))
+        }
         let server = "server;dur=\(decimalText((ContinuousClock.now - received).inSeconds * 1000, digits: 1))"
         if let timing = sealed.headers.firstIndex(where: { $0.0 == "Server-Timing" }) {
             sealed.headers[timing].1 += ", \(server)"
@@ -38,6 +41,10 @@ extension VividService {
             "request_id": "\(head.id)", "method": "\(shortened(head.method))", "path": "\(shortened(head.path))",
             "status": "\(response.status)", "ms": "\(Int((elapsed * 1000).rounded()))",
         ]
+        if !head.query.isEmpty {
+            metadata["query"] = "\(shortened(head.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")))"
+        }
+        if let client = head.client { metadata["client"] = "\(client)" }
         if uploadBytes > 0 { metadata["upload_bytes"] = "\(uploadBytes)" }
         if let code = response.errorCode { metadata["code"] = "\(code)" }
         for (key, value) in response.logFields { metadata[key] = "\(value)" }

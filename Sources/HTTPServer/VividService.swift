@@ -44,7 +44,7 @@ public final class VividService: Sendable {
     public let defaultModel: String
     public let settings: ServiceSettings
     public let queue: WorkQueue
-    public let metrics = Metrics()
+    public let metrics: Metrics
     public let uploads: UploadStore
     public let logger: Logger
     let started = ContinuousClock.now
@@ -68,6 +68,7 @@ public final class VividService: Sendable {
         self.models = models
         self.defaultModel = defaultName
         self.settings = settings
+        metrics = Metrics(version: settings.version)
         self.queue = queue
         self.uploads = try uploads ?? UploadStore()
         self.logger = logger

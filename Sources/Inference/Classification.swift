@@ -101,6 +101,20 @@ public struct Classification: Sendable, Encodable {
         public var decode: Int
         public var forward: Int
         public var total: Int
+        /// Decoding and forward time to the microsecond, for metrics (the answer's fields are whole ms).
+        public var decodeSeconds: Double
+        public var forwardSeconds: Double
+
+        enum CodingKeys: String, CodingKey { case upload, decode, forward, total }
+
+        init(upload: Int?, decode: Duration, forward: Duration, total: Duration) {
+            self.upload = upload
+            self.decode = decode.inMilliseconds
+            self.forward = forward.inMilliseconds
+            self.total = total.inMilliseconds
+            decodeSeconds = decode.inSeconds
+            forwardSeconds = forward.inSeconds
+        }
     }
 }
 

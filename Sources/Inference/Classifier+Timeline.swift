@@ -76,8 +76,7 @@ extension Classifier {
         return Timeline(
             header: header, segments: segments,
             ending: .init(runs: Timeline.runs(segments),
-                          timing: .init(upload: nil, decode: (total - forwardTime).inMilliseconds, forward: forwardTime.inMilliseconds,
-                                        total: total.inMilliseconds),
+                          timing: .init(upload: nil, decode: total - forwardTime, forward: forwardTime, total: total),
                           warnings: decoder.warnings))
     }
 }

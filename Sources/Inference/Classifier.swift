@@ -138,8 +138,7 @@ public final class Classifier: Sendable {
             requestID: nil, model: name, video: .init(evaluation.info), sampling: evaluation.plan.settings,
             aggregate: scores(heads: evaluation.heads, actions: evaluation.actions, method: evaluation.method, topK: options.topK),
             views: views,
-            timing: .init(upload: nil, decode: (evaluation.total - evaluation.forward).inMilliseconds,
-                          forward: evaluation.forward.inMilliseconds, total: evaluation.total.inMilliseconds),
+            timing: .init(upload: nil, decode: evaluation.total - evaluation.forward, forward: evaluation.forward, total: evaluation.total),
             warnings: evaluation.warnings)
     }
 

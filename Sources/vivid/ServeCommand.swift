@@ -51,6 +51,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most frames decoded to reach each requested frame (VIVID_MAX_DECODED_FRAMES).") var maxDecodedFrames: Int?
     @Option(help: "Longest video in seconds (VIVID_MAX_DURATION).") var maxDuration: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (VIVID_LOG_LEVEL; default \(Self.defaultLogLevel)).") var logLevel: String?
+    @Option(help: "text (key=value) or json (one object per line) (VIVID_LOG_FORMAT; default text).") var logFormat: String?
     @OptionGroup var precisionArguments: PrecisionArguments
 
     // The defaults of the settings no settings type holds; the others are read from those types.
@@ -65,7 +66,10 @@ struct ServeCommand: ParsableCommand {
         let environment = Environment(ProcessInfo.processInfo.environment)
         let level = try environment.resolve(logLevel, "LOG_LEVEL", default: Self.defaultLogLevel)
         guard let logLevel = Logger.Level(rawValue: level) else { throw ValidationError("unknown log level '\(level)'") }
+        let format = try environment.resolve(logFormat, "LOG_FORMAT", default: "text")
+        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format is text or json, not '\(format)'") }
         LoggingSystem.bootstrap { label in
+            if format == "json" { return JSONLogHandler(logLevel: logLevel) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = logLevel
             return handler

@@ -185,8 +185,29 @@ struct RouterTests {
         #expect(response.headers.contains { $0.0 == "content-type" && $0.1.hasPrefix("text/plain; version=0.0.4") })
         for family in ["vivid_requests_total", "vivid_failures_total", "vivid_request_duration_seconds", "vivid_queue_wait_seconds",
                        "vivid_decode_duration_seconds", "vivid_forward_duration_seconds", "vivid_queue_depth",
-                       "vivid_video_seconds_total", "vivid_upload_bytes_total"] {
+                       "vivid_video_seconds_total", "vivid_upload_bytes_total", "vivid_build_info", "process_resident_memory_bytes",
+                       "process_cpu_seconds_total", "process_open_fds", "process_start_time_seconds"] {
             #expect(text.contains("# TYPE \(family) "), "\(family) missing")
+        }
+        #expect(text.contains("vivid_build_info{version=\"dev\"} 1"))
+        let resident = text.split(separator: "\n").first { $0.hasPrefix("process_resident_memory_bytes ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        #expect((resident ?? 0) > Double(1 << 20))
+    }
+
+    @Test("A sane X-Request-Id or a valid traceparent is kept and echoed; anything else gets a new id", arguments: ServicePath.allCases)
+    func requestIDs(path: ServicePath) throws {
+        let fixture = try ServiceFixture(path: path)
+        let header = { (response: Response, name: String) in response.headers.first { $0.0 == name }?.1 }
+        var response = fixture.respond(try fixture.request("GET", "/status", headers: ["X-Request-Id": "batch-7.item:12"])).0
+        #expect(header(response, "x-request-id") == "batch-7.item:12")
+        let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        response = fixture.respond(try fixture.request("GET", "/status", headers: ["traceparent": traceparent, "X-Request-Id": "other"])).0
+        #expect(header(response, "x-request-id") == "4bf92f3577b34da6a3ce929d0e0e4736" && header(response, "traceparent") == traceparent)
+        for bad in [["X-Request-Id": String(repeating: "a", count: 65)], ["X-Request-Id": "has space"], ["traceparent": "00-zz-00f067aa0ba902b7-01"],
+                    ["traceparent": "00-00000000000000000000000000000000-00f067aa0ba902b7-01"]] {
+            response = fixture.respond(try fixture.request("GET", "/status", headers: bad)).0
+            let id = header(response, "x-request-id") ?? ""
+            #expect(id.count == 16 && id != bad.values.first && header(response, "traceparent") == nil, "\(bad): \(id)")
         }
     }
 

@@ -82,7 +82,10 @@ struct ServerTests {
         #expect(reply.status == 200 && reply.body.isEmpty)
         let metrics = try server.client.get("/metrics").text
         #expect(metrics.contains("vivid_requests_total{route=\"/classify\",status=\"200\"} 4"), "\(metrics)")
-        #expect(metrics.contains("vivid_forward_duration_seconds_count 4"))
+        #expect(metrics.contains("vivid_forward_duration_seconds_count{model=\"tiny-fe\"} 4"))
+        // Per-model families carry the model; decode and forward times have sub-millisecond buckets.
+        #expect(metrics.contains("vivid_forward_duration_seconds_bucket{model=\"tiny-fe\",le=\"0.0001\"}"))
+        #expect(metrics.contains("vivid_video_seconds_total{model=\"tiny-fe\"}"))
         server.expectNoUploadsLeft()
     }
 
@@ -330,7 +333,7 @@ struct ServerTests {
             depth = server.fixture.service.queue.depth
         }
         let windows = server.metrics(showing: "vivid_timeline_windows_total").split(separator: "\n")
-            .first { $0.hasPrefix("vivid_timeline_windows_total ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+            .first { $0.hasPrefix("vivid_timeline_windows_total{") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
         #expect(depth.running == 0 && (windows == 12 || windows == 13), "\(windows) windows after 5 + 5 + a stream left after 2")
 
         // Refusals are whole JSON answers, before any line.
