@@ -264,9 +264,9 @@ clients_nobody_here_wrote() {
   # Triton's HTTP client and openapi-spec-validator, from PyPI into a venv outside the repository; skipped,
   # saying so, where pip cannot reach its index.
   local venv=${VIVID_CLIENT_VENV:-$HOME/.cache/vivid-client-venv}
-  if ! "$venv/bin/python" -c 'import tritonclient.http, openapi_spec_validator' 2>/dev/null; then
-    if ! { "$python" -m venv "$venv" && "$venv/bin/pip" install -q "tritonclient[http]" openapi-spec-validator; } >"$work/pip.log" 2>&1; then
-      echo "skipped: pip could not install tritonclient[http] and openapi-spec-validator: $(tail -1 "$work/pip.log")" >&2
+  if ! "$venv/bin/python" -c 'import tritonclient.http, openapi_spec_validator, prometheus_client' 2>/dev/null; then
+    if ! { "$python" -m venv "$venv" && "$venv/bin/pip" install -q "tritonclient[http]" openapi-spec-validator prometheus-client; } >"$work/pip.log" 2>&1; then
+      echo "skipped: pip could not install tritonclient[http], openapi-spec-validator and prometheus-client: $(tail -1 "$work/pip.log")" >&2
       return 0
     fi
   fi
@@ -338,7 +338,7 @@ check "a server killed with SIGKILL leaves its uploads; the next one removes the
 check "classify --window prints a timeline's runs, and every window with --json" timeline_prints_runs
 check "the default model is found from any folder; a missing file is FILE_NOT_FOUND, exit 2" default_model_and_missing_files
 check "the page at / in headless Chromium: upload through the form, bars, per-view grid, error, timeline strip" page_in_a_browser
-check "tritonclient uses the KServe v2 routes; openapi-spec-validator accepts /openapi.json" clients_nobody_here_wrote
+check "tritonclient uses the KServe v2 routes; openapi-spec-validator accepts /openapi.json; prometheus_client parses /metrics" clients_nobody_here_wrote
 check "--log-format json writes one object per line, the request's with client, query, id and numbers" json_logs
 
 echo "cli-checks: $passed passed, $failed failed"

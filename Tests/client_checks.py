@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Checks of `vivid serve` with clients nobody here wrote: Triton's HTTP client on the KServe v2 routes, and
-openapi-spec-validator on /openapi.json.
+"""Checks of `vivid serve` with clients nobody here wrote: Triton's HTTP client on the KServe v2 routes,
+openapi-spec-validator on /openapi.json, and Prometheus' own text parser on /metrics.
 
     python3 Tests/client_checks.py VIVID MODEL_DIR
 
-Run with a Python that has `tritonclient[http]` and `openapi-spec-validator` (Tests/cli-checks.sh makes a venv
+Run with a Python that has `tritonclient[http]`, `openapi-spec-validator` and `prometheus-client` (Tests/cli-checks.sh makes a venv
 for them under ~/.cache, and skips these checks with a message when pip cannot reach its index).
 Prints one line per check; exits 1 if any failed.
 """
@@ -19,6 +19,8 @@ from tritonclient.utils import InferenceServerException
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_checks import Server  # noqa: E402  (the same `vivid serve` on a free loopback port)
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Models/demo/examples/00000_take_cup.mp4")
 
 
 def kserve(port, model):
@@ -47,6 +49,17 @@ def openapi(port):
     assert document["openapi"].startswith("3.1"), document["openapi"]
 
 
+def metrics(port, model):
+    from prometheus_client.parser import text_string_to_metric_families
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/classify", method="POST", headers={"Content-Type": "video/mp4"},
+                                                  data=open(EXAMPLE, "rb").read())).read()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as answer:
+        families = {family.name: family for family in text_string_to_metric_families(answer.read().decode())}
+    assert {"vivid_requests", "vivid_build_info", "process_resident_memory_bytes", "process_open_fds"} <= families.keys(), families.keys()
+    forward = [sample for sample in families["vivid_forward_duration_seconds"].samples if sample.name.endswith("_count")]
+    assert forward and forward[0].labels == {"model": model} and forward[0].value == 1, forward
+
+
 def main():
     vivid, model_dir = sys.argv[1], sys.argv[2]
     model = json.load(open(f"{model_dir}/config.json"))["name"]
@@ -55,7 +68,8 @@ def main():
     failed = 0
     try:
         for name, check in (("tritonclient: server and model live, ready and described over KServe v2", lambda: kserve(port, model)),
-                            ("openapi-spec-validator accepts /openapi.json (OpenAPI 3.1)", lambda: openapi(port))):
+                            ("openapi-spec-validator accepts /openapi.json (OpenAPI 3.1)", lambda: openapi(port)),
+                            ("prometheus_client parses /metrics: families, model labels", lambda: metrics(port, model))):
             try:
                 check()
                 print(f"ok   {name}")

@@ -15,7 +15,8 @@ struct OpenAPITests {
         #expect(Set(OpenAPIDocument.operations.keys) == routed, "documented but not routed: \(Set(OpenAPIDocument.operations.keys).subtracting(routed))")
         #expect(Set(OpenAPIDocument.queryParameters.keys) == ClassifyParameters.names)
 
-        let (response, document) = fixture.respond(try fixture.request("GET", "/openapi.json"))
+        // JSON whatever the client says it accepts.
+        let (response, document) = fixture.respond(try fixture.request("GET", "/openapi.json", headers: ["Accept": "text/html"]))
         #expect(response.status == 200 && document["openapi"] as? String == "3.1.0")
         let paths = document["paths"] as? [String: [String: Any]] ?? [:]
         #expect(Set(paths.flatMap { path, methods in methods.keys.map { "\($0.uppercased()) \(path)" } }) == routed)
