@@ -16,6 +16,9 @@ test_packages=(
   ffmpeg                      # the CLI that tests and benchmarks use to generate videos
   python3 python3-numpy python3-msgpack   # Tools/ (checkpoint conversion in the parity tests) and script checks
   python3-venv                            # Tests/client_checks.py's venv (tritonclient, openapi-spec-validator)
+)
+# Wanted by the tests but not needed to pass them: a failed install is reported and the checks that use them skip.
+optional_test_packages=(
   chromium                    # headless, for Tests/page_checks.py (the page at GET / in a real browser)
 )
 # The Swift runtime libraries are not Debian packages: the Dockerfile and check-runtime.sh copy the ones the
@@ -34,17 +37,29 @@ case "${1:-}" in
   *) echo "usage: $0 build|test|runtime|list-runtime" >&2; exit 2 ;;
 esac
 
-missing=()
-for package in "${wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -eq 0 ]; then
+absent() { # absent PACKAGE...: those not installed
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+  done
+}
+missing=($(absent "${wanted[@]}"))
+optional=()
+[ "$1" = test ] && optional=($(absent "${optional_test_packages[@]}"))
+if [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ]; then
   echo "install-deps: all ${1} packages present"
   exit 0
 fi
 
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-echo "install-deps: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ ${#optional[@]} -gt 0 ]; then
+  echo "install-deps: installing ${optional[*]} (optional)"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${optional[@]}" \
+    || echo "install-deps: could not install ${optional[*]}; the checks that use them skip"
+fi
