@@ -259,7 +259,7 @@ public final class HTTPTransport: @unchecked Sendable {
         exchange.receiver?.removeFiles()
     }
 
-    func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
+    private func answer(_ exchange: Exchange, _ connection: OpaquePointer, _ response: Response) -> MHD_Result {
         let response = service.seal(response, for: exchange.head, route: routeLabel(exchange), received: exchange.received,
                                     uploadBytes: exchange.receiver?.received ?? 0)
         exchange.response = response
