@@ -18,9 +18,7 @@ extension Classifier {
                          isCancelled: () -> Bool = { false }, onEvent: (TimelineEvent) -> Void = { _ in }) throws -> Timeline {
         let clock = ContinuousClock()
         let start = clock.now
-        guard ClassifyOptions.topKRange.contains(options.topK) else {
-            throw SamplingError.invalidSettings("top_k must be between \(ClassifyOptions.topKRange.lowerBound) and \(ClassifyOptions.topKRange.upperBound)")
-        }
+        try options.validate()
         let decoder = try VideoDecoder(path: path, options: decoderOptions)
         var settings = model.config.preprocessing
         (settings.temporalViews, settings.spatialCrops) = options.views ?? (1, 1)

@@ -29,6 +29,13 @@ public struct ClassifyOptions: Sendable {
     /// The temporal views a caller may ask for (spatial crops are 1 or 3, as `SamplingSettings` requires).
     public static let temporalViewRange = 1...32
 
+    /// Throws for a `topK` outside `topKRange` (views are checked by `SamplingSettings`).
+    func validate() throws(SamplingError) {
+        guard Self.topKRange.contains(topK) else {
+            throw .invalidSettings("top_k must be between \(Self.topKRange.lowerBound) and \(Self.topKRange.upperBound)")
+        }
+    }
+
     /// `TxS` (e.g. `4x3`) within the ranges above, or nil.
     public static func views(parsing text: String) -> (temporal: Int, spatial: Int)? {
         let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
@@ -82,9 +89,7 @@ public final class Classifier: Sendable {
     public func evaluate(path: String, options: ClassifyOptions, isCancelled: () -> Bool = { false }) throws -> Evaluation {
         let clock = ContinuousClock()
         let start = clock.now
-        guard ClassifyOptions.topKRange.contains(options.topK) else {
-            throw SamplingError.invalidSettings("top_k must be between \(ClassifyOptions.topKRange.lowerBound) and \(ClassifyOptions.topKRange.upperBound)")
-        }
+        try options.validate()
         let decoder = try VideoDecoder(path: path, options: decoderOptions)
         let plan = try ViewPlan(settings: samplingSettings(options), timeline: decoder.info.timeline, segment: options.segment)
 
