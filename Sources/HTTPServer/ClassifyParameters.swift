@@ -44,47 +44,38 @@ public struct ClassifyParameters: Sendable {
             }
             options.aggregation = method
         }
-        if let text = query["per_view"] {
-            switch text.lowercased() {
-            case "true", "1": options.includeViews = true
-            case "false", "0": options.includeViews = false
-            default: throw .invalidParameter("per_view must be true or false, not \(quoted(text))")
-            }
-        }
-        let start = try Self.seconds(query, "start") ?? 0
-        let end = try Self.seconds(query, "end")
+        if let includeViews = try Self.flag(query, "per_view") { options.includeViews = includeViews }
+        let start = try Self.seconds(query, "start", positive: false) ?? 0
+        let end = try Self.seconds(query, "end", positive: false)
         if let end, end <= start { throw .invalidParameter("end (\(end)) must be after start (\(start))") }
         options.segment = Segment(start: start, end: end)
         if let text = query["timeout_ms"] {
             guard let value = Int(text), value > 0 else { throw .invalidParameter("timeout_ms must be a positive integer, not \(quoted(text))") }
             timeoutMilliseconds = value
         }
-        window = try Self.positiveSeconds(query, "window")
-        hop = try Self.positiveSeconds(query, "hop")
+        window = try Self.seconds(query, "window", positive: true)
+        hop = try Self.seconds(query, "hop", positive: true)
         if hop != nil && window == nil { throw .invalidParameter("hop needs window: it is the step between a timeline's windows") }
-        if let text = query["stream"] {
-            switch text.lowercased() {
-            case "true", "1": stream = true
-            case "false", "0": stream = false
-            default: throw .invalidParameter("stream must be true or false, not \(quoted(text))")
-            }
-        }
+        stream = try Self.flag(query, "stream") ?? false
         if stream && window == nil { throw .invalidParameter("stream needs window: a timeline is what is streamed") }
     }
 
-    private static func positiveSeconds(_ query: [String: String], _ name: String) throws(APIError) -> Double? {
+    /// A number of seconds, above zero when `positive`, else at least zero.
+    private static func seconds(_ query: [String: String], _ name: String, positive: Bool) throws(APIError) -> Double? {
         guard let text = query[name] else { return nil }
-        guard let value = Double(text), value.isFinite, value > 0 else {
-            throw .invalidParameter("\(name) must be a positive number of seconds, not \(quoted(text))")
+        guard let value = Double(text), value.isFinite, positive ? value > 0 : value >= 0 else {
+            throw .invalidParameter("\(name) must be a \(positive ? "positive" : "non-negative") number of seconds, not \(quoted(text))")
         }
         return value
     }
 
-    private static func seconds(_ query: [String: String], _ name: String) throws(APIError) -> Double? {
+    /// `true`/`1` or `false`/`0`.
+    private static func flag(_ query: [String: String], _ name: String) throws(APIError) -> Bool? {
         guard let text = query[name] else { return nil }
-        guard let value = Double(text), value.isFinite, value >= 0 else {
-            throw .invalidParameter("\(name) must be a non-negative number of seconds, not \(quoted(text))")
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw .invalidParameter("\(name) must be true or false, not \(quoted(text))")
         }
-        return value
     }
 }

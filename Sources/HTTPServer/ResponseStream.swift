@@ -25,23 +25,19 @@ public final class ResponseStream: @unchecked Sendable {
 
     /// Appends bytes to send; dropped once the stream is closed (found so now if the client is gone).
     public func write(_ data: Data) {
-        let waking: (() -> Void)? = lock.withLock {
-            guard !closedLocked, !finished else { return nil }
+        update {
+            guard !closedLocked, !finished else { return false }
             pending += data
-            defer { wake = nil }
-            return wake
+            return true
         }
-        waking?()
     }
 
     /// No more bytes will come.
     public func finish() {
-        let waking: (() -> Void)? = lock.withLock {
+        update {
             finished = true
-            defer { wake = nil }
-            return wake
+            return true
         }
-        waking?()
     }
 
     /// Whether the client has gone (or the server stopped the answer): the producer may stop.
@@ -82,8 +78,16 @@ public final class ResponseStream: @unchecked Sendable {
     /// The answer ended early (the client left, or the server is stopping): writes are dropped from now on,
     /// and a parked reader is woken to end.
     func close() {
-        let waking: (() -> Void)? = lock.withLock {
+        update {
             closed = true
+            return true
+        }
+    }
+
+    /// Applies `change` under the lock; when it says so, wakes a parked reader to look again, outside the lock.
+    private func update(_ change: () -> Bool) {
+        let waking: (() -> Void)? = lock.withLock {
+            guard change() else { return nil }
             defer { wake = nil }
             return wake
         }

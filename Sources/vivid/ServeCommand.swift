@@ -60,8 +60,8 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         // Signals are taken over first: libdispatch registers a signal source asynchronously, and a SIGTERM
-        // that came between ignoring the signal and the registration (seen once, right after "listening",
-        // on a loaded machine) was lost and left the server running.
+        // that comes between ignoring the signal and the registration is lost, so the registration must be
+        // long done by the time the server says it is listening.
         let drain = ShutdownOnSignal()
         let environment = Environment(ProcessInfo.processInfo.environment)
         let level = try environment.resolve(logLevel, "LOG_LEVEL", default: Self.defaultLogLevel)
